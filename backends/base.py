@@ -1,0 +1,69 @@
+"""The backend contract.
+
+A backend is one object. Ops are methods with the reference's names and
+arguments (``conv2d(x, w, b, *, stride, padding, dilation, groups)``, and
+``conv2d_backward(dy, x, w, b, ...)`` returning one gradient per positional
+input). Arrays go in through ``asarray`` and come out through ``to_numpy``;
+everything outside a backend is NumPy in NCHW. A backend declares the
+conventions it follows where frameworks legitimately differ (see
+``reference.conventions``); the suites judge it by the reference evaluated under
+that declaration. An op it lacks is simply not defined (or raises
+``OpNotSupported``) and is reported as not implemented.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+class OpNotSupported(NotImplementedError):
+    """The backend has no implementation of this op (or of this op in this dtype)."""
+
+    def __init__(self, backend: str, op: str, reason: str = "not implemented") -> None:
+        super().__init__(f"{backend}: {op}: {reason}")
+        self.backend, self.op, self.reason = backend, op, reason
+
+
+class Backend:
+    """Base class with the boring parts; subclasses add op methods."""
+
+    name: ClassVar[str] = "unnamed"
+    dtypes: ClassVar[tuple[str, ...]] = ("float64", "float32")
+    devices: ClassVar[tuple[str, ...]] = ("cpu",)
+    conventions: Mapping[str, str] = {}  # only the non-textbook choices need listing
+
+    def available(self) -> tuple[bool, str]:
+        """(True, "") when the backend can run here, else (False, why not)."""
+        return True, ""
+
+    def asarray(self, array: np.ndarray, dtype: str | None = None) -> Any:
+        """A native array holding ``array`` in ``dtype`` (None: keep integer/float type)."""
+        return np.asarray(array, dtype=dtype)
+
+    def to_numpy(self, value: Any) -> np.ndarray:
+        return np.asarray(value)
+
+    def synchronize(self) -> None:
+        """Wait for queued device work (GPU timing must call this)."""
+
+    def versions(self) -> dict[str, str]:
+        """Versions of what the backend runs on, for the report."""
+        return {"numpy": np.__version__, "python": platform.python_version()}
+
+    def op(self, name: str) -> Callable[..., Any]:
+        """The method implementing op ``name``, or ``OpNotSupported``."""
+        fn = getattr(self, name, None) if not name.startswith("_") else None
+        if not callable(fn):
+            raise OpNotSupported(self.name, name)
+        return fn
+
+    def implements(self, name: str) -> bool:
+        try:
+            self.op(name)
+        except OpNotSupported:
+            return False
+        return True

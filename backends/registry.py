@@ -1,0 +1,97 @@
+"""Finding backends: the built-ins, installed plug-ins, and explicit ``module:attr``.
+
+    built-in     a short name in BUILTINS
+    entry point  packages declaring ``[project.entry-points."cnnbench.backends"]``
+    explicit     "package.module:attr" on the command line or in $CNNBENCH_BACKENDS
+                 (several separated by commas)
+
+``attr`` may be a Backend instance, a class, or a factory taking no arguments.
+A backend that fails to import or to construct, or reports itself unavailable,
+comes back as a ``LoadedBackend`` with ``backend=None`` and the reason; the
+others are unaffected.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from reference.conventions import validate
+
+from .base import Backend
+
+BUILTINS: dict[str, str] = {
+    "numpy": "backends.numpy_backend:NumpyBackend",
+}
+ENTRY_POINT_GROUP = "cnnbench.backends"
+ENV_VAR = "CNNBENCH_BACKENDS"
+
+
+@dataclass(frozen=True)
+class LoadedBackend:
+    name: str
+    spec: str
+    backend: Backend | None
+    reason: str = ""  # why ``backend`` is None
+
+    @property
+    def ok(self) -> bool:
+        return self.backend is not None
+
+
+def _plugin_specs() -> dict[str, str]:
+    """Entry-point plug-ins, then $CNNBENCH_BACKENDS, keyed by name."""
+    specs = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    for spec in filter(None, (s.strip() for s in os.environ.get(ENV_VAR, "").split(","))):
+        specs[spec] = spec
+    return specs
+
+
+def known_specs() -> dict[str, str]:
+    return {**BUILTINS, **_plugin_specs()}
+
+
+def _import(spec: str) -> object:
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"backend: expected 'package.module:attr', got {spec!r}")
+    obj: object = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def load(name: str, spec: str | None = None) -> LoadedBackend:
+    """Load one backend by built-in/plug-in name or by explicit ``module:attr``."""
+    specs = known_specs()
+    if spec is None:
+        if name in specs:
+            spec = specs[name]
+        elif ":" in name:
+            spec = name
+        else:
+            return LoadedBackend(name, "", None, f"unknown backend {name!r}; known: {', '.join(sorted(specs))}")
+    try:
+        obj = _import(spec)
+        backend = obj() if callable(obj) and not isinstance(obj, Backend) else obj
+        for attr in ("name", "available", "asarray", "to_numpy", "op"):
+            if not hasattr(backend, attr):
+                raise TypeError(f"{spec} gave {type(backend).__name__}, which lacks Backend.{attr}")
+        validate(dict(backend.conventions), backend.name)
+        usable, why = backend.available()
+    except Exception as exc:  # a broken plug-in is reported, never fatal
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return LoadedBackend(name, spec, None, f"failed to load {spec}: {last}")
+    if not usable:
+        return LoadedBackend(backend.name, spec, None, f"unavailable: {why}")
+    return LoadedBackend(backend.name, spec, backend)
+
+
+def discover(selected: Iterable[str] | None = None) -> list[LoadedBackend]:
+    """The selected backends, or every known one, each loaded or with its reason."""
+    names = list(selected) if selected else list(known_specs())
+    return [load(name) for name in names]

@@ -1,0 +1,142 @@
+"""Command line: ``cnnbench list | run | check | report``.
+
+    cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, what is implemented
+    cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR] [--strict]
+                                               the conformance run; writes the reports
+    cnnbench check --backend B --op O --case C --dtype D [--direction forward|backward]
+                                               one check, the reproducer printed by every failure
+    cnnbench report [--from FILE] [--out DIR]  rebuild Markdown/HTML from a stored run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from backends.registry import LoadedBackend, discover, load
+from reference.catalog import CATALOG, OPS
+
+from . import report
+from .conformance import DIRECTIONS, check
+from .runner import Run, run_conformance
+from .tolerance import DTYPES
+
+DEFAULT_OUT = Path("reports")
+
+
+def _backends(names: Sequence[str] | None) -> list[LoadedBackend]:
+    loaded = discover(names)
+    for lb in loaded:
+        if not lb.ok:
+            print(f"backend {lb.name}: {lb.reason}", file=sys.stderr)
+    return loaded
+
+
+def _unknown(loaded: list[LoadedBackend]) -> list[str]:
+    return [lb.reason for lb in loaded if lb.reason.startswith("unknown backend")]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    loaded = [lb for lb in _backends(args.backend) if lb.ok]
+    rows = [
+        {
+            "name": op.name,
+            "family": op.family,
+            "kind": op.kind,
+            "differentiable": op.differentiable,
+            "conventions": list(op.conventions),
+            "backends": [lb.name for lb in loaded if lb.backend.implements(op.name)],
+        }
+        for op in OPS
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    names = [lb.name for lb in loaded]
+    width = max(len(op.name) for op in OPS)
+    print(f"{'op':<{width}}  {'family':<14} {'grad':<5} " + " ".join(f"{n:<10}" for n in names))
+    for row in rows:
+        marks = " ".join(f"{('yes' if n in row['backends'] else '-'):<10}" for n in names)
+        print(f"{row['name']:<{width}}  {row['family']:<14} {('yes' if row['differentiable'] else '-'):<5} {marks}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    loaded = _backends(args.backend)
+    if unknown := _unknown(loaded):
+        print("\n".join(unknown), file=sys.stderr)
+        return 2
+    ops = [CATALOG[name] for name in args.op] if args.op else OPS
+    run = run_conformance(loaded, ops, args.dtype or DTYPES)
+    paths = report.write(run, Path(args.out))
+    counts = {s: sum(r.status == s for r in run.results) for s in ("pass", "fail", "error", "not implemented")}
+    print(f"{len(run.results)} checks: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 1 if args.strict and (counts["fail"] or counts["error"]) else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    lb = load(args.backend)
+    if not lb.ok:
+        print(f"backend {args.backend}: {lb.reason}", file=sys.stderr)
+        return 2
+    op = CATALOG[args.op]
+    cases = {c.name: c for c in op.cases()}
+    if args.case not in cases:
+        print(f"case: unknown case {args.case!r} of {op.name}; known: {', '.join(cases)}", file=sys.stderr)
+        return 2
+    result = check(lb.backend, op, cases[args.case], args.dtype, args.direction, args.backend)
+    print(result.describe())
+    return 0 if result.passed else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    run = Run.from_json(json.loads(Path(args.source).read_text()))
+    paths = report.write(run, Path(args.out))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cnnbench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    backend_help = "backend name or package.module:attr; repeat for several (default: every known backend)"
+
+    ls = sub.add_parser("list", help="the catalog of ops and which backends implement them")
+    ls.add_argument("--json", action="store_true", help="a JSON array, one object per op")
+    ls.add_argument("--backend", action="append", help=backend_help)
+    ls.set_defaults(func=cmd_list)
+
+    rn = sub.add_parser("run", help="conformance run over the backends; writes the reports")
+    rn.add_argument("--backend", action="append", help=backend_help)
+    rn.add_argument("--op", action="append", choices=sorted(CATALOG), metavar="OP", help="restrict to these ops")
+    rn.add_argument("--dtype", action="append", choices=DTYPES, help="restrict to these dtypes")
+    rn.add_argument("--out", default=str(DEFAULT_OUT), help="directory for conformance.{md,html,json}")
+    rn.add_argument("--strict", action="store_true", help="exit 1 when any check fails")
+    rn.set_defaults(func=cmd_run)
+
+    ck = sub.add_parser("check", help="run one check (the reproducer of a failure)")
+    ck.add_argument("--backend", required=True)
+    ck.add_argument("--op", required=True, choices=sorted(CATALOG), metavar="OP")
+    ck.add_argument("--case", required=True)
+    ck.add_argument("--dtype", required=True, choices=DTYPES)
+    ck.add_argument("--direction", default="forward", choices=DIRECTIONS)
+    ck.set_defaults(func=cmd_check)
+
+    rp = sub.add_parser("report", help="rebuild the Markdown and HTML report from stored JSON results")
+    rp.add_argument("--from", dest="source", default=str(DEFAULT_OUT / "conformance.json"))
+    rp.add_argument("--out", default=str(DEFAULT_OUT))
+    rp.set_defaults(func=cmd_report)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

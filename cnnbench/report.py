@@ -1,0 +1,149 @@
+"""Conformance report: Markdown and a static HTML page from one ``Run``.
+
+Sections: environment and versions, the matrix (op x backend x dtype: passed
+cases, worst error as a fraction of its bound, worst float32 error ratio), the
+convention table, failures with reproducers, and backends that did not load.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from reference.catalog import OPS
+from reference.conventions import CONVENTIONS
+
+from .conformance import Result
+from .runner import Run
+
+MARK = {"pass": "✅", "fail": "❌", "not implemented": "—", "error": "💥"}
+
+
+def _cell(results: list[Result]) -> tuple[str, str]:
+    """(text, status) for one matrix cell."""
+    if not results:
+        return "n/a", "na"
+    if all(r.status == "not implemented" for r in results):
+        return "—", "ni"
+    judged = [r for r in results if r.status != "not implemented"]
+    passed = sum(r.passed for r in judged)
+    status = "pass" if passed == len(judged) else ("error" if any(r.status == "error" for r in judged) else "fail")
+    fractions = [r.error / r.tolerance for r in judged if r.error is not None and r.tolerance]
+    ratios = [r.ratio for r in judged if r.ratio is not None]
+    text = f"{MARK[status]} {passed}/{len(judged)}"
+    if fractions:
+        text += f" · {max(fractions):.2g}"
+    if ratios:
+        text += f" · ×{max(ratios):.2g}"
+    return text, status
+
+
+def matrix(run: Run) -> tuple[list[str], list[list[tuple[str, str]]]]:
+    """Column headers and one row per op of (text, status) cells."""
+    cells: dict[tuple[str, str, str], list[Result]] = defaultdict(list)
+    columns: dict[tuple[str, str], None] = {}
+    for r in run.results:
+        cells[(r.op, r.backend, r.dtype)].append(r)
+        columns[(r.backend, r.dtype)] = None
+    headers = [f"{b} {d}" for b, d in columns]
+    rows = [[(op.name, "op")] + [_cell(cells[(op.name, b, d)]) for b, d in columns] for op in OPS]
+    return headers, rows
+
+
+def convention_rows(run: Run) -> tuple[list[str], list[list[str]]]:
+    loaded = [b for b in run.backends if b.get("ok")]
+    headers = ["convention", "textbook", *(b["name"] for b in loaded), "meaning"]
+    rows = []
+    for c in CONVENTIONS.values():
+        choices = [b["conventions"].get(c.name, c.textbook) for b in loaded]
+        rows.append([c.name, c.textbook, *(f"**{v}**" if v != c.textbook else v for v in choices), c.meaning])
+    return headers, rows
+
+
+def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers), *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def _summary(run: Run) -> list[str]:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in run.results:
+        counts[f"{r.backend} {r.dtype}"][r.status] += 1
+    statuses = ["pass", "fail", "error", "not implemented"]
+    return _md_table(["backend dtype", *statuses], [[k, *(str(v[s]) for s in statuses)] for k, v in counts.items()])
+
+
+def to_markdown(run: Run) -> str:
+    env = run.environment
+    out = ["# cnnbench conformance report", ""]
+    out += [f"- date: {env.get('date', '?')}", f"- machine: {env.get('machine', '?')}", f"- python {env.get('python', '?')}, commit {env.get('commit', '?')}"]
+    for b in run.backends:
+        versions = ", ".join(f"{k} {v}" for k, v in b.get("versions", {}).items())
+        out.append(f"- backend **{b['name']}**: " + (versions if b["ok"] else f"not run ({b['reason']})"))
+    out += ["", "## Summary (checks per backend and dtype)", "", *_summary(run), ""]
+    headers, rows = matrix(run)
+    out += ["## Matrix", "",
+            "Each cell: passed/checked cases over both directions · worst error as a fraction of its bound "
+            "(≤ 1 passes) · for float32, worst error as a multiple of the reference's own float32 error. "
+            "— not implemented, n/a dtype not supported.", ""]
+    out += _md_table(["op", *headers], [[text for text, _ in row] for row in rows])
+    ch, cr = convention_rows(run)
+    out += ["", "## Conventions", "", "Bold: the backend departs from the textbook choice.", "", *_md_table(ch, cr)]
+    failures = [r for r in run.results if r.status in ("fail", "error")]
+    out += ["", f"## Failures ({len(failures)})", ""]
+    for r in failures:
+        out += [f"### {r.backend} · {r.op}[{r.case}] · {r.dtype} · {r.direction}", "", "```", r.detail, "```",
+                f"Reproduce: `{r.reproducer}`", ""]
+    return "\n".join(out) + "\n"
+
+
+CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}th{background:#f4f4f4}
+td.pass{background:#e6f6e6}td.fail,td.error{background:#fbe3e3}td.ni,td.na{color:#888}pre{background:#f7f7f7;padding:8px}"""
+
+
+def _html_table(headers: list[str], rows: list[list[tuple[str, str]]], table_id: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{cls}">{html.escape(text)}</td>' for text, cls in row) + "</tr>" for row in rows
+    )
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def to_html(run: Run) -> str:
+    env = run.environment
+    headers, rows = matrix(run)
+    ch, cr = convention_rows(run)
+    conv_rows = [[(c.replace("**", ""), "") for c in row] for row in cr]
+    failures = [r for r in run.results if r.status in ("fail", "error")]
+    fail_html = "".join(
+        f"<h3>{html.escape(f'{r.backend} · {r.op}[{r.case}] · {r.dtype} · {r.direction}')}</h3>"
+        f"<pre>{html.escape(r.detail)}</pre><p>Reproduce: <code>{html.escape(r.reproducer)}</code></p>"
+        for r in failures
+    )
+    backends = "".join(
+        f"<li><b>{html.escape(b['name'])}</b>: "
+        + html.escape(", ".join(f"{k} {v}" for k, v in b.get("versions", {}).items()) if b["ok"] else f"not run ({b['reason']})")
+        + "</li>"
+        for b in run.backends
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>cnnbench conformance</title><style>{CSS}</style></head>"
+        f"<body><h1>cnnbench conformance report</h1><p>{html.escape(env.get('date', ''))} · {html.escape(env.get('machine', ''))}"
+        f" · python {html.escape(env.get('python', ''))} · commit {html.escape(env.get('commit', ''))}</p><ul>{backends}</ul>"
+        f"<h2>Matrix</h2><p>passed/checked · worst error / bound · float32 error ÷ reference float32 error</p>"
+        f"{_html_table(['op', *headers], rows, 'matrix')}"
+        f"<h2>Conventions</h2>{_html_table(ch, conv_rows, 'conventions')}"
+        f"<h2>Failures ({len(failures)})</h2>{fail_html}</body></html>"
+    )
+
+
+def write(run: Run, directory: Path) -> list[Path]:
+    """Write conformance.json, .md and .html into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [directory / "conformance.json", directory / "conformance.md", directory / "conformance.html"]
+    paths[0].write_text(json.dumps(run.to_json(), indent=1))
+    paths[1].write_text(to_markdown(run))
+    paths[2].write_text(to_html(run))
+    return paths

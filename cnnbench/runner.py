@@ -1,0 +1,71 @@
+"""The conformance run: every selected backend x op x case x dtype x direction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from backends.registry import LoadedBackend
+from reference.catalog import OPS, Op
+
+from .conformance import Result, check, directions
+from .tolerance import DTYPES
+
+
+@dataclass
+class Run:
+    """Everything a report needs: results, backends (with load failures), environment."""
+
+    results: list[Result]
+    backends: list[dict]  # name, spec, ok, reason, dtypes, conventions, versions
+    environment: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"environment": self.environment, "backends": self.backends, "results": [asdict(r) for r in self.results]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Run:
+        return cls([Result(**r) for r in data["results"]], data["backends"], data["environment"])
+
+
+def environment() -> dict[str, str]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "commit": commit or "unknown",
+    }
+
+
+def describe_backend(loaded: LoadedBackend) -> dict:
+    b = loaded.backend
+    info = {"name": loaded.name, "spec": loaded.spec, "ok": loaded.ok, "reason": loaded.reason}
+    if b is not None:
+        info.update(dtypes=list(b.dtypes), conventions=dict(b.conventions), versions=b.versions())
+    return info
+
+
+def run_conformance(
+    loaded: Iterable[LoadedBackend], ops: Iterable[Op] = OPS, dtypes: Iterable[str] = DTYPES
+) -> Run:
+    loaded, ops, dtypes = list(loaded), list(ops), list(dtypes)
+    results = []
+    for lb in loaded:
+        if lb.backend is None:
+            continue
+        selector = lb.name if lb.spec.startswith("backends.") else lb.spec
+        for op in ops:
+            for case in op.cases():
+                for dtype in dtypes:
+                    if dtype not in lb.backend.dtypes:
+                        continue
+                    results += [check(lb.backend, op, case, dtype, d, selector) for d in directions(op)]
+    return Run(results, [describe_backend(lb) for lb in loaded], environment())

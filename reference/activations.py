@@ -1,0 +1,148 @@
+"""Activation functions and their derivatives (elementwise unless stated).
+
+    sigmoid(x)    = 1 / (1 + e^-x)              y' = y (1 - y)
+    tanh(x)                                     y' = 1 - y^2
+    relu(x)       = max(0, x)                   y' = [x > 0]
+    leaky_relu(x) = x if x > 0 else a x         y' = 1 or a
+    prelu(x, a)   = x if x > 0 else a_c x       a learnable, one per channel (axis 1) or shared
+    elu(x)        = x if x > 0 else a (e^x - 1) y' = 1 or a e^x
+    maxout(x, W, b) = max_k (x W_k^T + b_k)     x (N, D), W (P, M, D), b (P, M) -> (N, M)
+    step(x)       = [x > 0]                     the perceptron's threshold, forward only
+
+At x = 0 the kinked functions take the ``grad_at_kink`` convention: the slope
+on the left of the kink (textbook, ReLU'(0) = 0) or on the right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._ties import max_weights
+from ._validate import choice, float_array, same_shape
+
+KINK_SIDES = ("left", "right")
+
+
+def _upstream(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    dy = float_array(dy, "dy")
+    same_shape(x, dy, "x", "dy")
+    return dy
+
+
+def _positive_side(x: np.ndarray, grad_at_kink: str) -> np.ndarray:
+    """Mask of points that take the right-hand slope."""
+    return x >= 0 if choice(grad_at_kink, "grad_at_kink", KINK_SIDES) == "right" else x > 0
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    x = float_array(x, "x")
+    # exp of a non-positive number never overflows: pick the form per sign.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
+
+
+def sigmoid_backward(dy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
+    y = sigmoid(x)
+    return (_upstream(dy, y) * y * (1.0 - y),)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    return np.tanh(float_array(x, "x"))
+
+
+def tanh_backward(dy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
+    y = tanh(x)
+    return (_upstream(dy, y) * (1.0 - y * y),)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    x = float_array(x, "x")
+    return np.where(x > 0, x, np.zeros_like(x))
+
+
+def relu_backward(dy: np.ndarray, x: np.ndarray, *, grad_at_kink: str = "left") -> tuple[np.ndarray]:
+    x = float_array(x, "x")
+    dy = _upstream(dy, x)
+    return (np.where(_positive_side(x, grad_at_kink), dy, np.zeros_like(dy)),)
+
+
+def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
+    x = float_array(x, "x")
+    return np.where(x > 0, x, negative_slope * x).astype(x.dtype)
+
+
+def leaky_relu_backward(
+    dy: np.ndarray, x: np.ndarray, *, negative_slope: float = 0.01, grad_at_kink: str = "left"
+) -> tuple[np.ndarray]:
+    x = float_array(x, "x")
+    dy = _upstream(dy, x)
+    return (np.where(_positive_side(x, grad_at_kink), dy, negative_slope * dy).astype(x.dtype),)
+
+
+def _prelu_slope(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Broadcast alpha (C,) along axis 1 of x, or a shared alpha of shape (1,)."""
+    alpha = float_array(alpha, "alpha", ndim=1)
+    channels = x.shape[1] if x.ndim > 1 else 1
+    if alpha.shape[0] not in (1, channels):
+        raise ValueError(f"alpha: expected shape (1,) or ({channels},) (one slope per channel of x), got {alpha.shape}")
+    return alpha.reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim > 1 else alpha
+
+
+def prelu(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    x = float_array(x, "x")
+    return np.where(x > 0, x, _prelu_slope(x, alpha) * x)
+
+
+def prelu_backward(
+    dy: np.ndarray, x: np.ndarray, alpha: np.ndarray, *, grad_at_kink: str = "left"
+) -> tuple[np.ndarray, np.ndarray]:
+    """dx = dy on the right, a dy on the left; d alpha = sum of dy x over the left side."""
+    x = float_array(x, "x")
+    dy = _upstream(dy, x)
+    slope = _prelu_slope(x, alpha)
+    right = _positive_side(x, grad_at_kink)
+    dx = np.where(right, dy, slope * dy)
+    contrib = np.where(right, np.zeros_like(x), dy * x)
+    axes = tuple(i for i in range(x.ndim) if not (i == 1 and np.asarray(alpha).shape[0] > 1))
+    return dx, contrib.sum(axis=axes).reshape(np.asarray(alpha).shape)
+
+
+def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    x = float_array(x, "x")
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
+
+
+def elu_backward(dy: np.ndarray, x: np.ndarray, *, alpha: float = 1.0, grad_at_kink: str = "left") -> tuple[np.ndarray]:
+    x = float_array(x, "x")
+    dy = _upstream(dy, x)
+    return (np.where(_positive_side(x, grad_at_kink), dy, dy * alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),)
+
+
+def _maxout_pieces(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    x = float_array(x, "x", ndim=2)
+    w = float_array(w, "w", ndim=3)
+    b = float_array(b, "b", ndim=2)
+    if w.shape[2] != x.shape[1]:
+        raise ValueError(f"w: expected shape (P, M, {x.shape[1]}) to match x (N, {x.shape[1]}), got {w.shape}")
+    if b.shape != w.shape[:2]:
+        raise ValueError(f"b: expected shape {w.shape[:2]} (P pieces, M units), got {b.shape}")
+    return np.einsum("nd,pmd->npm", x, w) + b  # (N, P, M)
+
+
+def maxout(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _maxout_pieces(x, w, b).max(axis=1)  # (N, M)
+
+
+def maxout_backward(
+    dy: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray, *, maxout_tie: str = "first"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Route dy to the winning piece, then back through that piece's affine map."""
+    z = _maxout_pieces(x, w, b)
+    dz = max_weights(z, axis=1, rule=maxout_tie, name="maxout_tie") * float_array(dy, "dy", ndim=2)[:, None, :]
+    return np.einsum("npm,pmd->nd", dz, w), np.einsum("npm,nd->pmd", dz, x), dz.sum(axis=0)
+
+
+def step(x: np.ndarray) -> np.ndarray:
+    """The perceptron's threshold unit: 1 where x > 0, else 0."""
+    x = float_array(x, "x")
+    return (x > 0).astype(x.dtype)

@@ -1,0 +1,276 @@
+"""Fixed input cases for every op in the catalog: float64, seeded, deterministic.
+
+Each generator returns a list of ``Case``. Inputs that make naive code break are
+here on purpose: logits of +-1000, ties in pooling and maxout, a constant
+BatchNorm channel, p = 0 and p near 1, a kernel as large as the padded input,
+stride larger than the kernel, a batch of one, odd sizes. Cases whose inputs sit
+on a kink or a tie are marked ``smooth=False``: finite differences do not apply
+there, and they are what checks a backend's declared convention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of an op: positional inputs (differentiated) and keyword params."""
+
+    name: str
+    inputs: tuple[np.ndarray, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+    reduction: int = 1  # longest sum feeding one output element; scales the tolerance
+    smooth: bool = True  # False: an input sits on a kink or tie
+
+
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def normal(seed: int, *shape: int, scale: float = 1.0) -> np.ndarray:
+    return scale * rng(seed).standard_normal(shape)
+
+
+def off_zero(seed: int, *shape: int, margin: float = 0.05) -> np.ndarray:
+    """Normal draws pushed at least ``margin`` away from 0 (away from ReLU-type kinks)."""
+    x = normal(seed, *shape)
+    return np.where(x >= 0, x + margin, x - margin)
+
+
+def distinct(seed: int, *shape: int) -> np.ndarray:
+    """All-different values spaced >= 0.01 apart: no ties in any max."""
+    return rng(seed).permutation(np.arange(int(np.prod(shape)))).reshape(shape) * 0.01 - 0.5
+
+
+def small_ints(seed: int, *shape: int, low: int = -3, high: int = 4) -> np.ndarray:
+    """Small integers: exact in every float type, so ties stay ties after any cast."""
+    return rng(seed).integers(low, high, shape).astype(np.float64)
+
+
+def positive_var(seed: int, n: int) -> np.ndarray:
+    return rng(seed).uniform(0.5, 2.0, n)
+
+
+# ---------------------------------------------------------------- output and loss
+def softmax_cases() -> list[Case]:
+    return [
+        Case("rows_4x10", (normal(1, 4, 10, scale=2.0),), {"axis": -1}, reduction=10),
+        Case("single_1x1", (normal(2, 1, 1),), {"axis": -1}),
+        Case("huge_logits_pm1000", (1000.0 * np.sign(normal(3, 3, 7)) + normal(4, 3, 7),), {"axis": -1}, reduction=7),
+        Case("axis1_3d", (normal(5, 2, 5, 3),), {"axis": 1}, reduction=5),
+    ]
+
+
+def cross_entropy_cases() -> list[Case]:
+    soft = rng(14).dirichlet(np.ones(7), size=5)
+    return [
+        Case("labels_8x10", (normal(10, 8, 10, scale=2.0),), {"target": rng(11).integers(0, 10, 8), "reduction": "mean"}, reduction=10),
+        Case("labels_sum", (normal(12, 6, 4),), {"target": rng(13).integers(0, 4, 6), "reduction": "sum"}, reduction=6),
+        Case("soft_targets_5x7", (normal(15, 5, 7),), {"target": soft, "reduction": "mean"}, reduction=7),
+        Case("batch_of_one", (normal(16, 1, 3),), {"target": np.array([2]), "reduction": "mean"}, reduction=3),
+        Case("huge_logits_pm1000", (1000.0 * np.sign(normal(17, 4, 6)) + normal(18, 4, 6),),
+             {"target": np.array([0, 1, 2, 3]), "reduction": "mean"}, reduction=6),
+    ]
+
+
+def mse_cases() -> list[Case]:
+    return [
+        Case("matrix_4x5", (normal(20, 4, 5),), {"target": normal(21, 4, 5), "reduction": "mean"}, reduction=20),
+        Case("sum_3d", (normal(22, 2, 3, 4),), {"target": normal(23, 2, 3, 4), "reduction": "sum"}, reduction=24),
+        Case("one_element", (normal(24, 1),), {"target": normal(25, 1), "reduction": "mean"}),
+    ]
+
+
+# ---------------------------------------------------------------- activations
+def smooth_activation_cases(seed: int) -> list[Case]:
+    saturated = normal(seed + 2, 4, 6)
+    saturated[:2] = np.sign(saturated[:2]) * np.array([[30.0], [1000.0]])  # exp(1000) overflows any float
+    return [
+        Case("matrix_3x4", (normal(seed, 3, 4, scale=2.0),)),
+        Case("image_2x3x5x5", (normal(seed + 1, 2, 3, 5, 5),)),
+        Case("saturated_pm30_pm1000", (saturated,)),
+    ]
+
+
+def kinked_activation_cases(seed: int, **params: Any) -> list[Case]:
+    at_kink = small_ints(seed + 2, 5, 6, low=-1, high=2)  # a third of the entries exactly 0
+    return [
+        Case("matrix_3x4", (off_zero(seed, 3, 4),), dict(params)),
+        Case("image_2x3x5x5", (off_zero(seed + 1, 2, 3, 5, 5),), dict(params)),
+        Case("zeros_at_kink", (at_kink,), dict(params), smooth=False),
+    ]
+
+
+def prelu_cases() -> list[Case]:
+    return [
+        Case("per_channel_2x3x4x4", (off_zero(40, 2, 3, 4, 4), rng(41).uniform(0.05, 0.5, 3))),
+        Case("shared_slope_5x6", (off_zero(42, 5, 6), np.array([0.25]))),
+        Case("zeros_at_kink", (small_ints(43, 4, 3, low=-1, high=2), np.array([0.1, 0.2, 0.3])), smooth=False),
+    ]
+
+
+def maxout_cases() -> list[Case]:
+    w_tied = np.repeat(small_ints(52, 1, 3, 4), 2, axis=0)  # two identical pieces: every unit ties
+    return [
+        Case("pieces3_4x6", (normal(50, 4, 6), normal(51, 3, 5, 6), normal(53, 3, 5)), reduction=6),
+        Case("batch_of_one", (normal(54, 1, 2), normal(55, 2, 3, 2), normal(56, 2, 3)), reduction=2),
+        Case("tied_pieces", (small_ints(57, 3, 4), w_tied, np.zeros((2, 3))), reduction=4, smooth=False),
+    ]
+
+
+# ---------------------------------------------------------------- gates
+def gate_cases(seed: int, tie: bool = False) -> list[Case]:
+    cases = [
+        Case("same_shape_3x4", (distinct(seed, 3, 4), distinct(seed + 1, 3, 4) + 0.005)),
+        Case("broadcast_col_2x3x4_3x1", (distinct(seed + 2, 2, 3, 4), distinct(seed + 3, 3, 1) + 0.005)),
+        Case("broadcast_both_4x1x5_1x3x1", (distinct(seed + 4, 4, 1, 5), distinct(seed + 5, 1, 3, 1) + 0.005)),
+        Case("scalar_like_1_2x3", (distinct(seed + 6, 1), distinct(seed + 7, 2, 3) + 0.005)),
+    ]
+    if tie:
+        cases.append(Case("ties", (small_ints(seed + 8, 4, 5, low=0, high=2), small_ints(seed + 9, 4, 5, low=0, high=2)), smooth=False))
+    return cases
+
+
+# ---------------------------------------------------------------- layers
+def fully_connected_cases() -> list[Case]:
+    return [
+        Case("4x6_to_5", (normal(60, 4, 6), normal(61, 5, 6), normal(62, 5)), reduction=6),
+        Case("batch_of_one", (normal(63, 1, 3), normal(64, 2, 3), normal(65, 2)), reduction=3),
+        Case("odd_7x33_to_9", (normal(66, 7, 33), normal(67, 9, 33), normal(68, 9)), reduction=33),
+    ]
+
+
+def flatten_cases() -> list[Case]:
+    return [Case("image_2x3x4x5", (normal(70, 2, 3, 4, 5),)), Case("ones_1x1x1x1", (normal(71, 1, 1, 1, 1),))]
+
+
+def conv2d_case(name: str, seed: int, n: int, c: int, h: int, w: int, k: int, kh: int, kw: int, **params: Any) -> Case:
+    groups = params.get("groups", 1)
+    inputs = (normal(seed, n, c, h, w), normal(seed + 1, k, c // groups, kh, kw), normal(seed + 2, k))
+    return Case(name, inputs, {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, **params}, reduction=c // groups * kh * kw)
+
+
+def conv2d_cases() -> list[Case]:
+    return [
+        conv2d_case("3x3_pad1", 80, 2, 3, 7, 7, 4, 3, 3, padding=1),
+        conv2d_case("stride2_odd", 83, 2, 2, 9, 8, 3, 3, 3, stride=2, padding=1),
+        conv2d_case("dilation2", 86, 1, 2, 9, 9, 2, 3, 3, dilation=2, padding=2),
+        conv2d_case("groups2", 89, 2, 4, 6, 6, 6, 3, 3, groups=2, padding=1),
+        conv2d_case("depthwise", 92, 1, 3, 5, 5, 3, 3, 3, groups=3),
+        conv2d_case("nonsquare_2x3_pad_0_1", 95, 2, 2, 6, 5, 3, 2, 3, padding=(0, 1)),
+        conv2d_case("kernel_fills_padded_input", 98, 1, 2, 5, 5, 2, 7, 7, padding=1),
+        conv2d_case("stride_gt_kernel", 101, 2, 2, 9, 9, 2, 2, 2, stride=3),
+        conv2d_case("batch_of_one_1x1", 104, 1, 5, 3, 4, 2, 1, 1),
+    ]
+
+
+def pool_case(name: str, x: np.ndarray, kernel_size, stride=None, padding=0, smooth: bool = True) -> Case:
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return Case(name, (x,), {"kernel_size": kernel_size, "stride": stride, "padding": padding}, reduction=kh * kw, smooth=smooth)
+
+
+def pool_cases(seed: int) -> list[Case]:
+    return [
+        pool_case("2x2_stride2", distinct(seed, 2, 3, 8, 8), 2),
+        pool_case("3x3_stride2_pad1_odd", distinct(seed + 1, 1, 2, 7, 9), 3, stride=2, padding=1),
+        pool_case("nonsquare_2x3_stride1", distinct(seed + 2, 2, 2, 5, 6), (2, 3), stride=1),
+        pool_case("stride_gt_kernel", distinct(seed + 3, 1, 2, 9, 9), 2, stride=3),
+        pool_case("kernel_fills_input", distinct(seed + 4, 2, 1, 4, 4), 4),
+        pool_case("ties_overlapping", small_ints(seed + 5, 2, 2, 6, 6, low=0, high=2), 3, stride=1, padding=1, smooth=False),
+    ]
+
+
+def residual_add_cases() -> list[Case]:
+    return [Case("image_2x3x4x4", (normal(110, 2, 3, 4, 4), normal(111, 2, 3, 4, 4))), Case("matrix_1x7", (normal(112, 1, 7), normal(113, 1, 7)))]
+
+
+def channel_concat_cases() -> list[Case]:
+    return [
+        Case("two_2x3_2x5", (normal(120, 2, 3, 4, 4), normal(121, 2, 5, 4, 4))),
+        Case("three_1x1_1x2_1x4", (normal(122, 1, 1, 3, 5), normal(123, 1, 2, 3, 5), normal(124, 1, 4, 3, 5))),
+    ]
+
+
+# ---------------------------------------------------------------- batch norm and dropout
+def batch_norm_case(name: str, seed: int, x: np.ndarray, train: bool, **params: Any) -> Case:
+    c = x.shape[1]
+    inputs = (x, rng(seed).uniform(0.5, 1.5, c), normal(seed + 1, c))
+    stats = {"running_mean": normal(seed + 2, c, scale=0.1), "running_var": positive_var(seed + 3, c), "eps": 1e-5}
+    if train:
+        stats["momentum"] = 0.9
+    return Case(name, inputs, {**stats, **params}, reduction=x.size // c)
+
+
+def batch_norm_train_cases() -> list[Case]:
+    const = normal(134, 4, 3, 5, 5)
+    const[:, 1] = 0.75  # zero variance channel; 0.75 sums exactly in every float type
+    return [
+        batch_norm_case("dense_8x5", 130, normal(131, 8, 5, scale=2.0) + 1.0, True),
+        batch_norm_case("image_4x3x5x5", 132, normal(133, 4, 3, 5, 5), True),
+        batch_norm_case("constant_channel", 135, const, True),
+        batch_norm_case("batch_of_two", 136, normal(137, 2, 4), True),
+        batch_norm_case("eps_1e-3_momentum_0.5", 138, normal(139, 6, 3, 2, 3), True, eps=1e-3, momentum=0.5),
+    ]
+
+
+def batch_norm_eval_cases() -> list[Case]:
+    return [
+        batch_norm_case("dense_8x5", 140, normal(141, 8, 5), False),
+        batch_norm_case("image_4x3x5x5", 142, normal(143, 4, 3, 5, 5), False),
+    ]
+
+
+def dropout_cases() -> list[Case]:
+    def case(name: str, seed: int, shape: tuple[int, ...], p: float) -> Case:
+        mask = (rng(seed + 1).random(shape) >= p).astype(np.float64)
+        return Case(name, (normal(seed, *shape),), {"mask": mask, "p": p})
+
+    return [case("p0.5_4x6", 150, (4, 6), 0.5), case("p0_keep_all", 152, (3, 5), 0.0),
+            case("p0.95_near_one", 154, (6, 8), 0.95), case("image_p0.2", 156, (2, 3, 4, 4), 0.2)]
+
+
+def dropout_mask_cases() -> list[Case]:
+    return [Case(f"p{p}", (), {"shape": (200, 300), "p": p, "seed": 7}) for p in (0.5, 0.1, 0.9)]
+
+
+# ---------------------------------------------------------------- init and penalties
+def init_cases(**params: Any) -> list[Case]:
+    return [
+        Case("linear_256x512", (), {"shape": (256, 512), "seed": 3, **params}),
+        Case("conv_64x32x3x3", (), {"shape": (64, 32, 3, 3), "seed": 4, **params}),
+    ]
+
+
+def penalty_cases(**params: Any) -> list[Case]:
+    w = off_zero(160, 5, 4)
+    return [
+        Case("matrix_5x4", (w,), dict(params), reduction=20),
+        Case("conv_2x3x3x3", (off_zero(161, 2, 3, 3, 3),), dict(params), reduction=54),
+        Case("zeros_at_kink", (small_ints(162, 4, 4, low=-1, high=2),), dict(params), reduction=16, smooth=False),
+    ]
+
+
+# ---------------------------------------------------------------- optimizers and schedules
+def optimizer_cases(**hyper: Any) -> list[Case]:
+    """Several steps with the state carried: inputs (param,), params hold the gradient sequence."""
+    return [
+        Case("5_steps_5x4", (normal(170, 5, 4),), {"grads": normal(171, 5, 5, 4), **hyper}, reduction=5),
+        Case("weight_decay_8_steps", (normal(172, 3, 3),), {"grads": normal(173, 8, 3, 3), **hyper, "weight_decay": 0.01}, reduction=8),
+        Case("tiny_grads_1e-6", (normal(174, 4),), {"grads": normal(175, 6, 4, scale=1e-6), **hyper}, reduction=6),
+    ]
+
+
+def schedule_cases(**params: Any) -> list[Case]:
+    return [Case("steps_0_to_99", (), {"steps": np.arange(100), **params})]
+
+
+# ---------------------------------------------------------------- preprocessing
+def preprocess_cases() -> list[Case]:
+    return [
+        Case("batch_6x3x4x5", (normal(180, 6, 3, 4, 5, scale=3.0) + 100.0,), reduction=6 * 20),
+        Case("batch_of_one", (normal(181, 1, 2, 3, 3),), reduction=9),
+    ]

@@ -1,0 +1,111 @@
+"""2-D convolution (cross-correlation, as every framework computes it), NCHW.
+
+    x (N, C, H, W), w (K, C/G, KH, KW), b (K,) -> y (N, K, H_out, W_out)
+    y[n, k, i, j] = b[k] + sum_{c, p, q} w[k, c, p, q] *
+                    x_pad[n, g(k) C/G + c, i s_h + p d_h, j s_w + q d_w]
+
+with G groups, stride s, zero padding and dilation d. Computed as im2col: the
+windows of each group become columns (G, C/G KH KW, N H_out W_out), and the
+output is one batched matmul with the weights (G, K/G, C/G KH KW).
+
+Backward (VJP of dy (N, K, H_out, W_out)):
+    db = sum_{n,i,j} dy
+    dW = dy_cols cols^T                      per group
+    dx = col2im(W^T dy_cols)                 the adjoint of the window gather
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import float_array, pair
+from ._windows import crop, output_size, pad, scatter_windows, windows
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    kernel: tuple[int, int]
+    groups: int
+    out: tuple[int, int]
+
+
+def conv_geometry(x, w, b, stride, padding, dilation, groups) -> ConvGeometry:
+    """Validate conv2d arguments and derive the output size."""
+    x = float_array(x, "x", ndim=4)
+    w = float_array(w, "w", ndim=4)
+    b = float_array(b, "b", ndim=1)
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"groups: expected a positive int, got {groups!r}")
+    c, k = x.shape[1], w.shape[0]
+    if c % groups or k % groups:
+        raise ValueError(f"groups: expected a divisor of both in-channels ({c}) and out-channels ({k}), got {groups}")
+    if w.shape[1] != c // groups:
+        raise ValueError(f"w: expected shape ({k}, {c // groups}, KH, KW) for {c} channels in {groups} group(s), got {w.shape}")
+    if b.shape != (k,):
+        raise ValueError(f"b: expected shape ({k},) (one bias per output channel), got {b.shape}")
+    s = pair(stride, "stride", 1)
+    p = pair(padding, "padding", 0)
+    d = pair(dilation, "dilation", 1)
+    kernel = (w.shape[2], w.shape[3])
+    out = (
+        output_size(x.shape[2], kernel[0], s[0], p[0], d[0], "H"),
+        output_size(x.shape[3], kernel[1], s[1], p[1], d[1], "W"),
+    )
+    return ConvGeometry(s, p, d, kernel, int(groups), out)
+
+
+def _columns(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """im2col: (G, C/G * KH * KW, N * H_out * W_out)."""
+    n, c = x.shape[:2]
+    win = windows(pad(x, geo.padding), geo.kernel, geo.stride, geo.dilation, geo.out)  # (N, C, Ho, Wo, KH, KW)
+    win = win.reshape(n, geo.groups, c // geo.groups, *geo.out, *geo.kernel)  # (N, G, Cg, Ho, Wo, KH, KW)
+    return win.transpose(1, 2, 5, 6, 0, 3, 4).reshape(geo.groups, -1, n * geo.out[0] * geo.out[1])
+
+
+def conv2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    *,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> np.ndarray:
+    geo = conv_geometry(x, w, b, stride, padding, dilation, groups)
+    n, k, g = x.shape[0], w.shape[0], geo.groups
+    cols = _columns(x, geo)  # (G, CgKK, N Ho Wo)
+    y = w.reshape(g, k // g, -1) @ cols  # (G, Kg, N Ho Wo)
+    y = y.reshape(k, n, *geo.out).transpose(1, 0, 2, 3)  # (N, K, Ho, Wo)
+    return y + b.reshape(1, k, 1, 1)
+
+
+def conv2d_backward(
+    dy: np.ndarray,
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    *,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    geo = conv_geometry(x, w, b, stride, padding, dilation, groups)
+    n, c = x.shape[:2]
+    k, g = w.shape[0], geo.groups
+    dy = float_array(dy, "dy", ndim=4)
+    if dy.shape != (n, k, *geo.out):
+        raise ValueError(f"dy: expected shape {(n, k, *geo.out)} (the output's), got {dy.shape}")
+    dy_cols = dy.transpose(1, 0, 2, 3).reshape(g, k // g, -1)  # (G, Kg, N Ho Wo)
+    dw = (dy_cols @ _columns(x, geo).transpose(0, 2, 1)).reshape(w.shape)  # (K, Cg, KH, KW)
+    dcols = w.reshape(g, k // g, -1).transpose(0, 2, 1) @ dy_cols  # (G, CgKK, N Ho Wo)
+    dwin = dcols.reshape(c, *geo.kernel, n, *geo.out).transpose(3, 0, 4, 5, 1, 2)  # (N, C, Ho, Wo, KH, KW)
+    padded = (n, c, x.shape[2] + 2 * geo.padding[0], x.shape[3] + 2 * geo.padding[1])
+    dx = crop(scatter_windows(dwin, padded, geo.stride, geo.dilation), geo.padding)
+    return np.ascontiguousarray(dx), dw, dy.sum(axis=(0, 2, 3))

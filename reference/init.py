@@ -1,0 +1,76 @@
+"""Weight initialisation, seeded.
+
+Fans of a weight: linear (M, D): fan_in = D, fan_out = M;
+conv (K, C, KH, KW): fan_in = C KH KW, fan_out = K KH KW.
+
+    small_random:   0.01 * N(0, 1)          large_random: 1.0 * N(0, 1)
+    xavier_normal:  std = gain sqrt(2 / (fan_in + fan_out))
+    xavier_uniform: U(-a, a), a = gain sqrt(6 / (fan_in + fan_out))
+    he_normal:      std = sqrt(2 / fan_in)
+    he_uniform:     U(-a, a), a = sqrt(6 / fan_in)
+
+The normal ones follow the ``init_normal`` convention: a plain normal, or one
+truncated at two standard deviations and rescaled so the variance is the same.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validate import choice, positive
+
+NORMALS = ("normal", "truncated")
+# Variance of a standard normal truncated to [-2, 2]; dividing by its root restores unit variance.
+_TRUNCATED_STD = 0.87962566103423978
+
+
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out) of a linear (M, D) or conv (K, C, KH, KW) weight."""
+    if len(shape) < 2:
+        raise ValueError(f"shape: expected a weight shape of at least 2 dims (out, in, ...), got {shape}")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _normal(shape, seed: int, std: float, init_normal: str) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if choice(init_normal, "init_normal", NORMALS) == "normal":
+        return std * rng.standard_normal(shape)
+    draws = rng.standard_normal(shape)
+    bad = np.abs(draws) > 2.0
+    while bad.any():  # redraw outside [-2, 2]
+        draws[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(draws) > 2.0
+    return std / _TRUNCATED_STD * draws
+
+
+def _uniform(shape, seed: int, limit: float) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-limit, limit, shape)
+
+
+def small_random(*, shape: tuple[int, ...], seed: int, scale: float = 0.01) -> np.ndarray:
+    return positive(scale, "scale") * np.random.default_rng(seed).standard_normal(shape)
+
+
+def large_random(*, shape: tuple[int, ...], seed: int, scale: float = 1.0) -> np.ndarray:
+    return small_random(shape=shape, seed=seed, scale=scale)
+
+
+def xavier_normal(*, shape: tuple[int, ...], seed: int, gain: float = 1.0, init_normal: str = "normal") -> np.ndarray:
+    fan_in, fan_out = fans(shape)
+    return _normal(shape, seed, gain * math.sqrt(2.0 / (fan_in + fan_out)), init_normal)
+
+
+def xavier_uniform(*, shape: tuple[int, ...], seed: int, gain: float = 1.0) -> np.ndarray:
+    fan_in, fan_out = fans(shape)
+    return _uniform(shape, seed, gain * math.sqrt(6.0 / (fan_in + fan_out)))
+
+
+def he_normal(*, shape: tuple[int, ...], seed: int, init_normal: str = "normal") -> np.ndarray:
+    return _normal(shape, seed, math.sqrt(2.0 / fans(shape)[0]), init_normal)
+
+
+def he_uniform(*, shape: tuple[int, ...], seed: int) -> np.ndarray:
+    return _uniform(shape, seed, math.sqrt(6.0 / fans(shape)[0]))

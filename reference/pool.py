@@ -1,0 +1,83 @@
+"""2-D max and average pooling, NCHW.
+
+    x (N, C, H, W) -> y (N, C, H_out, W_out),  window k, stride s (default k), padding p
+    max: y = max over the window (padding is -inf);  dx routes dy to the maximum,
+         at ties by the ``maxpool_tie`` convention.
+    avg: y = (1 / D) sum over the window; D = KH KW ("include" the zero padding) or
+         the number of real elements in the window ("exclude"): ``avgpool_count_pad``.
+         dx spreads dy / D over the window.
+
+Padding may be at most half the kernel, so that no window lies wholly in padding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._ties import max_weights
+from ._validate import choice, float_array, pair
+from ._windows import crop, output_size, pad, scatter_windows, windows
+
+COUNT_PAD = ("include", "exclude")
+
+
+def pool_geometry(x, kernel_size, stride, padding):
+    """Validate pooling arguments; return (kernel, stride, padding, out)."""
+    x = float_array(x, "x", ndim=4)
+    k = pair(kernel_size, "kernel_size", 1)
+    s = k if stride is None else pair(stride, "stride", 1)
+    p = pair(padding, "padding", 0)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"padding: expected at most half the kernel size {k} per axis, got {padding!r}")
+    out = (output_size(x.shape[2], k[0], s[0], p[0], 1, "H"), output_size(x.shape[3], k[1], s[1], p[1], 1, "W"))
+    return k, s, p, out
+
+
+def _padded_shape(x: np.ndarray, p: tuple[int, int]) -> tuple[int, int, int, int]:
+    return (x.shape[0], x.shape[1], x.shape[2] + 2 * p[0], x.shape[3] + 2 * p[1])
+
+
+def _check_dy(dy: np.ndarray, x: np.ndarray, out: tuple[int, int]) -> np.ndarray:
+    dy = float_array(dy, "dy", ndim=4)
+    if dy.shape != (*x.shape[:2], *out):
+        raise ValueError(f"dy: expected shape {(*x.shape[:2], *out)} (the output's), got {dy.shape}")
+    return dy
+
+
+def max_pool2d(x: np.ndarray, *, kernel_size, stride=None, padding=0) -> np.ndarray:
+    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
+    return windows(pad(x, p, -np.inf), k, s, (1, 1), out).max(axis=(4, 5))
+
+
+def max_pool2d_backward(
+    dy: np.ndarray, x: np.ndarray, *, kernel_size, stride=None, padding=0, maxpool_tie: str = "first"
+) -> tuple[np.ndarray]:
+    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
+    dy = _check_dy(dy, x, out)
+    win = windows(pad(x, p, -np.inf), k, s, (1, 1), out).reshape(*x.shape[:2], *out, -1)  # (N, C, Ho, Wo, KH KW)
+    dwin = max_weights(win, axis=-1, rule=maxpool_tie, name="maxpool_tie") * dy[..., None]
+    dxp = scatter_windows(dwin.reshape(*dwin.shape[:4], *k), _padded_shape(x, p), s, (1, 1))
+    return (np.ascontiguousarray(crop(dxp, p)),)
+
+
+def _avg_divisor(x: np.ndarray, k, s, p, out, avgpool_count_pad: str) -> np.ndarray | float:
+    """KH KW, or per output position the count of real elements: (1, 1, Ho, Wo)."""
+    if choice(avgpool_count_pad, "avgpool_count_pad", COUNT_PAD) == "include":
+        return float(k[0] * k[1])
+    ones = np.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
+    return windows(pad(ones, p), k, s, (1, 1), out).sum(axis=(4, 5))
+
+
+def avg_pool2d(x: np.ndarray, *, kernel_size, stride=None, padding=0, avgpool_count_pad: str = "include") -> np.ndarray:
+    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
+    total = windows(pad(x, p), k, s, (1, 1), out).sum(axis=(4, 5))
+    return total / _avg_divisor(x, k, s, p, out, avgpool_count_pad)
+
+
+def avg_pool2d_backward(
+    dy: np.ndarray, x: np.ndarray, *, kernel_size, stride=None, padding=0, avgpool_count_pad: str = "include"
+) -> tuple[np.ndarray]:
+    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
+    share = _check_dy(dy, x, out) / _avg_divisor(x, k, s, p, out, avgpool_count_pad)  # (N, C, Ho, Wo)
+    dwin = np.broadcast_to(share[..., None, None], (*share.shape, *k))
+    return (np.ascontiguousarray(crop(scatter_windows(dwin, _padded_shape(x, p), s, (1, 1)), p)),)

@@ -1,0 +1,55 @@
+"""Weight penalties added to the loss, and their gradients.
+
+    L1:          R = l1 sum |w|                  dR/dw = l1 sign(w)   (0 at w = 0)
+    L2:          R = (l2 / 2) sum w^2            dR/dw = l2 w         (``l2_scale`` "half")
+                 R = l2 sum w^2                  dR/dw = 2 l2 w       (``l2_scale`` "full", Keras)
+    elastic net: R = L1 + L2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import choice, float_array
+
+L2_SCALES = ("half", "full")
+
+
+def _l2_factor(l2_scale: str) -> float:
+    return 0.5 if choice(l2_scale, "l2_scale", L2_SCALES) == "half" else 1.0
+
+
+def _strength(value: float, name: str) -> float:
+    if float(value) < 0:
+        raise ValueError(f"{name}: expected a non-negative penalty strength, got {value!r}")
+    return float(value)
+
+
+def elastic_net_penalty(w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half") -> np.ndarray:
+    w = float_array(w, "w")
+    value = _strength(l1, "l1") * np.abs(w).sum() + _strength(l2, "l2") * _l2_factor(l2_scale) * (w * w).sum()
+    return np.asarray(value, dtype=w.dtype)
+
+
+def elastic_net_penalty_backward(
+    dy: np.ndarray, w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half"
+) -> tuple[np.ndarray]:
+    w = float_array(w, "w")
+    grad = _strength(l1, "l1") * np.sign(w) + 2.0 * _strength(l2, "l2") * _l2_factor(l2_scale) * w
+    return (np.asarray(dy, dtype=w.dtype) * grad,)
+
+
+def l1_penalty(w: np.ndarray, *, l1: float) -> np.ndarray:
+    return elastic_net_penalty(w, l1=l1, l2=0.0)
+
+
+def l1_penalty_backward(dy: np.ndarray, w: np.ndarray, *, l1: float) -> tuple[np.ndarray]:
+    return elastic_net_penalty_backward(dy, w, l1=l1, l2=0.0)
+
+
+def l2_penalty(w: np.ndarray, *, l2: float, l2_scale: str = "half") -> np.ndarray:
+    return elastic_net_penalty(w, l1=0.0, l2=l2, l2_scale=l2_scale)
+
+
+def l2_penalty_backward(dy: np.ndarray, w: np.ndarray, *, l2: float, l2_scale: str = "half") -> tuple[np.ndarray]:
+    return elastic_net_penalty_backward(dy, w, l1=0.0, l2=l2, l2_scale=l2_scale)
