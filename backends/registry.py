@@ -33,8 +33,9 @@ ENV_VAR = "CNNBENCH_BACKENDS"
 
 @dataclass(frozen=True)
 class LoadedBackend:
-    name: str
-    spec: str
+    name: str  # the backend's own name once loaded, else what was asked for
+    selector: str  # what ``load`` was given: a name, or module:attr (used by reproducers)
+    spec: str  # the module:attr it was imported from
     backend: Backend | None
     reason: str = ""  # why ``backend`` is None
 
@@ -74,7 +75,7 @@ def load(name: str, spec: str | None = None) -> LoadedBackend:
         elif ":" in name:
             spec = name
         else:
-            return LoadedBackend(name, "", None, f"unknown backend {name!r}; known: {', '.join(sorted(specs))}")
+            return LoadedBackend(name, name, "", None, f"unknown backend {name!r}; known: {', '.join(sorted(specs))}")
     try:
         obj = _import(spec)
         backend = obj() if callable(obj) and not isinstance(obj, Backend) else obj
@@ -85,10 +86,10 @@ def load(name: str, spec: str | None = None) -> LoadedBackend:
         usable, why = backend.available()
     except Exception as exc:  # a broken plug-in is reported, never fatal
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return LoadedBackend(name, spec, None, f"failed to load {spec}: {last}")
+        return LoadedBackend(name, name, spec, None, f"failed to load {spec}: {last}")
     if not usable:
-        return LoadedBackend(backend.name, spec, None, f"unavailable: {why}")
-    return LoadedBackend(backend.name, spec, backend)
+        return LoadedBackend(backend.name, name, spec, None, f"unavailable: {why}")
+    return LoadedBackend(backend.name, name, spec, backend)
 
 
 def discover(selected: Iterable[str] | None = None) -> list[LoadedBackend]:

@@ -1,11 +1,11 @@
 """Command line: ``cnnbench list | run | check | report``.
 
-    cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, what is implemented
-    cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR] [--strict]
-                                               the conformance run; writes the reports
-    cnnbench check --backend B --op O --case C --dtype D [--direction forward|backward]
-                                               one check, the reproducer printed by every failure
-    cnnbench report [--from FILE] [--out DIR]  rebuild Markdown/HTML from a stored run
+cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, what is implemented
+cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR] [--strict]
+                                           the conformance run; writes the reports
+cnnbench check --backend B --op O --case C --dtype D [--direction forward|backward]
+                                           one check, the reproducer printed by every failure
+cnnbench report [--from FILE] [--out DIR]  rebuild Markdown/HTML from a stored run
 """
 
 from __future__ import annotations
@@ -101,7 +101,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cnnbench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="cnnbench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
     backend_help = "backend name or package.module:attr; repeat for several (default: every known backend)"
 

@@ -21,7 +21,7 @@ import inspect
 import traceback
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -103,7 +103,9 @@ def cotangent(op: Op, case: Case, shape: tuple[int, ...]) -> np.ndarray:
     return np.random.default_rng(zlib.crc32(f"{op.name}/{case.name}".encode())).standard_normal(shape)
 
 
-def execute(backend: Backend, op: Op, case: Case, dtype: str, direction: str, dy: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def execute(
+    backend: Backend, op: Op, case: Case, dtype: str, direction: str, dy: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Run one case through ``backend``; return named NumPy outputs."""
     inputs = [_native(backend, x, dtype) for x in case.inputs]
     if op.kind == "trajectory":
@@ -121,10 +123,10 @@ def execute(backend: Backend, op: Op, case: Case, dtype: str, direction: str, dy
     grads = backend.op(f"{op.name}_backward")(_native(backend, dy, dtype), *inputs, **params)
     if len(grads) != len(inputs):
         raise ValueError(f"{op.name}_backward returned {len(grads)} gradients for {len(inputs)} inputs")
-    return {f"grad {n}": backend.to_numpy(g) for n, g in zip(input_names(op, len(inputs)), grads)}
+    return {f"grad {n}": backend.to_numpy(g) for n, g in zip(input_names(op, len(inputs)), grads, strict=True)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reference_for(conventions: tuple[tuple[str, str], ...]) -> NumpyBackend:
     return NumpyBackend(dict(conventions))
 
@@ -136,9 +138,20 @@ def reference_for(backend: Backend) -> NumpyBackend:
 
 def _failure(backend: Backend, op: Op, case: Case, dtype: str, direction: str, selector: str, exc: Exception) -> Result:
     if isinstance(exc, OpNotSupported):
-        return Result(backend.name, op.name, case.name, dtype, direction, "not implemented", detail=exc.reason, selector=selector)
+        return Result(
+            backend.name, op.name, case.name, dtype, direction, "not implemented", detail=exc.reason, selector=selector
+        )
     where = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    return Result(backend.name, op.name, case.name, dtype, direction, "error", detail="".join(where[-3:]).strip(), selector=selector)
+    return Result(
+        backend.name,
+        op.name,
+        case.name,
+        dtype,
+        direction,
+        "error",
+        detail="".join(where[-3:]).strip(),
+        selector=selector,
+    )
 
 
 def check(backend: Backend, op: Op, case: Case, dtype: str, direction: str = "forward", selector: str = "") -> Result:
@@ -155,7 +168,9 @@ def check(backend: Backend, op: Op, case: Case, dtype: str, direction: str = "fo
     if direction == "backward":
         first = next(iter(execute(ref, op, case, "float64", "forward").values()))
         dy = round_to(cotangent(op, case, first.shape), dtype).astype(np.float64)
-    expected = {k: v.astype(np.float64) for k, v in execute(ref, op, _as_float64(case, dtype), "float64", direction, dy).items()}
+    expected = {
+        k: v.astype(np.float64) for k, v in execute(ref, op, _as_float64(case, dtype), "float64", direction, dy).items()
+    }
     own = execute(ref, op, case, "float32", direction, dy)  # the reference's own float32 run
     try:
         actual = execute(backend, op, case, dtype, direction, dy)
@@ -172,10 +187,15 @@ def check(backend: Backend, op: Op, case: Case, dtype: str, direction: str = "fo
     worst = max(comparisons, key=lambda c: c.error / c.tolerance if c.tolerance else (0.0 if c.ok else np.inf))
     status = "pass" if all(c.ok for c in comparisons) else "fail"
     params = {k: (v if not isinstance(v, np.ndarray) else f"array{v.shape}") for k, v in case.params.items()}
-    shapes = ", ".join(f"{n}{tuple(x.shape)}" for n, x in zip(input_names(op, len(case.inputs)), case.inputs))
+    names = input_names(op, len(case.inputs))
+    shapes = ", ".join(f"{n}{tuple(x.shape)}" for n, x in zip(names, case.inputs, strict=True))
     detail = "\n".join([f"inputs: {shapes or '-'}; params: {params}", *(c.message for c in comparisons)])
     # "as accurate as a careful float32 implementation", as a number (floor: half an ulp)
-    ratio = max(c.error for c in comparisons) / max(max(own_errors), machine_eps("float32") / 2) if dtype == "float32" else None
+    ratio = (
+        max(c.error for c in comparisons) / max(max(own_errors), machine_eps("float32") / 2)
+        if dtype == "float32"
+        else None
+    )
     return Result(*label, status, worst.error, worst.tolerance, ratio, detail, selector)
 
 
@@ -187,8 +207,13 @@ def _as_float64(case: Case, dtype: str) -> Case:
             return round_to(v, dtype).astype(np.float64)
         return v
 
-    return Case(case.name, tuple(up(x) for x in case.inputs), {k: up(v) for k, v in case.params.items()},
-                case.reduction, case.smooth)
+    return Case(
+        case.name,
+        tuple(up(x) for x in case.inputs),
+        {k: up(v) for k, v in case.params.items()},
+        case.reduction,
+        case.smooth,
+    )
 
 
 def check_statistical(backend: Backend, op: Op, case: Case, dtype: str, selector: str = "") -> Result:

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-
 RTOL = 1e-6
 
 
@@ -62,8 +61,8 @@ def gradcheck(
     for i, x in enumerate(inputs):
         for _ in range(directions):
             v = rng.standard_normal(x.shape)
-            plus = inputs[:i] + (x + h * v,) + inputs[i + 1 :]
-            minus = inputs[:i] + (x - h * v,) + inputs[i + 1 :]
+            plus = (*inputs[:i], x + h * v, *inputs[i + 1 :])
+            minus = (*inputs[:i], x - h * v, *inputs[i + 1 :])
             diff = _first(forward(*plus, **params)) - _first(forward(*minus, **params))
             numeric = float(np.sum(u * diff) / (2 * h))
             analytic = float(np.sum(np.asarray(grads[i]) * v))

@@ -63,7 +63,11 @@ def convention_rows(run: Run) -> tuple[list[str], list[list[str]]]:
 
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers), *("| " + " | ".join(r) + " |" for r in rows)]
+    return [
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
 
 
 def _summary(run: Run) -> list[str]:
@@ -77,24 +81,39 @@ def _summary(run: Run) -> list[str]:
 def to_markdown(run: Run) -> str:
     env = run.environment
     out = ["# cnnbench conformance report", ""]
-    out += [f"- date: {env.get('date', '?')}", f"- machine: {env.get('machine', '?')}", f"- python {env.get('python', '?')}, commit {env.get('commit', '?')}"]
+    out += [
+        f"- date: {env.get('date', '?')}",
+        f"- machine: {env.get('machine', '?')}",
+        f"- python {env.get('python', '?')}, commit {env.get('commit', '?')}",
+    ]
     for b in run.backends:
         versions = ", ".join(f"{k} {v}" for k, v in b.get("versions", {}).items())
         out.append(f"- backend **{b['name']}**: " + (versions if b["ok"] else f"not run ({b['reason']})"))
     out += ["", "## Summary (checks per backend and dtype)", "", *_summary(run), ""]
     headers, rows = matrix(run)
-    out += ["## Matrix", "",
-            "Each cell: passed/checked cases over both directions · worst error as a fraction of its bound "
-            "(≤ 1 passes) · for float32, worst error as a multiple of the reference's own float32 error. "
-            "— not implemented, n/a dtype not supported.", ""]
+    out += [
+        "## Matrix",
+        "",
+        "Each cell: passed/checked cases over both directions · worst error as a fraction of its bound "
+        "(≤ 1 passes) · for float32, worst error as a multiple of the reference's own float32 error. "
+        "— not implemented, n/a dtype not supported.",
+        "",
+    ]
     out += _md_table(["op", *headers], [[text for text, _ in row] for row in rows])
     ch, cr = convention_rows(run)
     out += ["", "## Conventions", "", "Bold: the backend departs from the textbook choice.", "", *_md_table(ch, cr)]
     failures = [r for r in run.results if r.status in ("fail", "error")]
     out += ["", f"## Failures ({len(failures)})", ""]
     for r in failures:
-        out += [f"### {r.backend} · {r.op}[{r.case}] · {r.dtype} · {r.direction}", "", "```", r.detail, "```",
-                f"Reproduce: `{r.reproducer}`", ""]
+        out += [
+            f"### {r.backend} · {r.op}[{r.case}] · {r.dtype} · {r.direction}",
+            "",
+            "```",
+            r.detail,
+            "```",
+            f"Reproduce: `{r.reproducer}`",
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -124,15 +143,18 @@ def to_html(run: Run) -> str:
     )
     backends = "".join(
         f"<li><b>{html.escape(b['name'])}</b>: "
-        + html.escape(", ".join(f"{k} {v}" for k, v in b.get("versions", {}).items()) if b["ok"] else f"not run ({b['reason']})")
+        + html.escape(
+            ", ".join(f"{k} {v}" for k, v in b.get("versions", {}).items()) if b["ok"] else f"not run ({b['reason']})"
+        )
         + "</li>"
         for b in run.backends
     )
+    meta = " · ".join(html.escape(env.get(k, "")) for k in ("date", "machine", "python", "commit"))
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>cnnbench conformance</title><style>{CSS}</style></head>"
-        f"<body><h1>cnnbench conformance report</h1><p>{html.escape(env.get('date', ''))} · {html.escape(env.get('machine', ''))}"
-        f" · python {html.escape(env.get('python', ''))} · commit {html.escape(env.get('commit', ''))}</p><ul>{backends}</ul>"
-        f"<h2>Matrix</h2><p>passed/checked · worst error / bound · float32 error ÷ reference float32 error</p>"
+        "<!doctype html><html><head><meta charset='utf-8'><title>cnnbench conformance</title>"
+        f"<style>{CSS}</style></head><body><h1>cnnbench conformance report</h1>"
+        f"<p>{meta}</p><ul>{backends}</ul>"
+        "<h2>Matrix</h2><p>passed/checked · worst error / bound · float32 error ÷ reference float32 error</p>"
         f"{_html_table(['op', *headers], rows, 'matrix')}"
         f"<h2>Conventions</h2>{_html_table(ch, conv_rows, 'conventions')}"
         f"<h2>Failures ({len(failures)})</h2>{fail_html}</body></html>"

@@ -25,7 +25,11 @@ class Run:
     environment: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"environment": self.environment, "backends": self.backends, "results": [asdict(r) for r in self.results]}
+        return {
+            "environment": self.environment,
+            "backends": self.backends,
+            "results": [asdict(r) for r in self.results],
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Run:
@@ -34,7 +38,9 @@ class Run:
 
 def environment() -> dict[str, str]:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return {
@@ -53,19 +59,16 @@ def describe_backend(loaded: LoadedBackend) -> dict:
     return info
 
 
-def run_conformance(
-    loaded: Iterable[LoadedBackend], ops: Iterable[Op] = OPS, dtypes: Iterable[str] = DTYPES
-) -> Run:
+def run_conformance(loaded: Iterable[LoadedBackend], ops: Iterable[Op] = OPS, dtypes: Iterable[str] = DTYPES) -> Run:
     loaded, ops, dtypes = list(loaded), list(ops), list(dtypes)
     results = []
     for lb in loaded:
         if lb.backend is None:
             continue
-        selector = lb.name if lb.spec.startswith("backends.") else lb.spec
         for op in ops:
             for case in op.cases():
                 for dtype in dtypes:
                     if dtype not in lb.backend.dtypes:
                         continue
-                    results += [check(lb.backend, op, case, dtype, d, selector) for d in directions(op)]
+                    results += [check(lb.backend, op, case, dtype, d, lb.selector) for d in directions(op)]
     return Run(results, [describe_backend(lb) for lb in loaded], environment())

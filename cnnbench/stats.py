@@ -55,7 +55,9 @@ def variance_test(a: np.ndarray, b: np.ndarray) -> TestResult:
 def ks_test(a: np.ndarray, b: np.ndarray) -> TestResult:
     a, b = np.sort(a), np.sort(b)
     grid = np.concatenate([a, b])
-    d = np.max(np.abs(np.searchsorted(a, grid, side="right") / a.size - np.searchsorted(b, grid, side="right") / b.size))
+    d = np.max(
+        np.abs(np.searchsorted(a, grid, side="right") / a.size - np.searchsorted(b, grid, side="right") / b.size)
+    )
     return TestResult("ks", float(d) / (KS_C * math.sqrt((a.size + b.size) / (a.size * b.size))))
 
 

@@ -1,14 +1,18 @@
 """Routing a gradient through a max at ties, shared by max gate, maxout and max-pool.
 
-Given ``values`` with the reduced candidates on ``axis``, return weights w with
-sum_axis w = 1 that say how much of the upstream gradient each candidate gets:
+Given the candidates c_1..c_P of a max (arrays of one shape: the two gate
+inputs, the maxout pieces, the positions of a pooling window), return weights
+w_1..w_P that say how much of the upstream gradient each candidate gets:
 
-    first: one-hot at the first maximum (argmax order)
-    split: 1/count on every maximum
-    all:   1 on every maximum (the gradient is duplicated, sum_axis w = count)
+    first: 1 on the first candidate equal to the maximum (row-major window order)
+    split: 1/count on every candidate equal to the maximum
+    all:   1 on every candidate equal to the maximum (the gradient is duplicated)
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import reduce
 
 import numpy as np
 
@@ -17,14 +21,19 @@ from ._validate import choice
 TIE_RULES = ("first", "split", "all")
 
 
-def max_weights(values: np.ndarray, axis: int, rule: str, name: str) -> np.ndarray:
+def max_weights(candidates: Sequence[np.ndarray], rule: str, name: str) -> list[np.ndarray]:
     choice(rule, name, TIE_RULES)
-    is_max = values == values.max(axis=axis, keepdims=True)
+    top = reduce(np.maximum, candidates)
+    hits = [c == top for c in candidates]
+    dtype = np.result_type(top)
     if rule == "all":
-        return is_max.astype(values.dtype)
+        return [h.astype(dtype) for h in hits]
     if rule == "split":
-        return is_max / is_max.sum(axis=axis, keepdims=True, dtype=values.dtype)
-    first = np.argmax(values, axis=axis)
-    weights = np.zeros_like(values)
-    np.put_along_axis(weights, np.expand_dims(first, axis), 1.0, axis=axis)
+        count = sum(h.astype(dtype) for h in hits)
+        return [h / count for h in hits]
+    taken = np.zeros(np.shape(top), dtype=bool)
+    weights = []
+    for h in hits:
+        weights.append((h & ~taken).astype(dtype))
+        taken = taken | h
     return weights

@@ -137,8 +137,9 @@ def maxout_backward(
     dy: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray, *, maxout_tie: str = "first"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Route dy to the winning piece, then back through that piece's affine map."""
-    z = _maxout_pieces(x, w, b)
-    dz = max_weights(z, axis=1, rule=maxout_tie, name="maxout_tie") * float_array(dy, "dy", ndim=2)[:, None, :]
+    z = _maxout_pieces(x, w, b)  # (N, P, M)
+    weights = max_weights([z[:, piece] for piece in range(z.shape[1])], maxout_tie, "maxout_tie")
+    dz = np.stack(weights, axis=1) * float_array(dy, "dy", ndim=2)[:, None, :]  # (N, P, M)
     return np.einsum("npm,pmd->nd", dz, w), np.einsum("npm,nd->pmd", dz, x), dz.sum(axis=0)
 
 

@@ -66,7 +66,7 @@ def batch_norm_train(
     x, gamma, beta, r_mean, r_var = _check(x, gamma, beta, running_mean, running_var, eps)
     if not 0.0 <= momentum <= 1.0:
         raise ValueError(f"momentum: expected a number in [0, 1], got {momentum!r}")
-    axes, mu, var, x_hat = _batch_stats(x, eps)
+    _axes, mu, var, x_hat = _batch_stats(x, eps)
     m = x.size // x.shape[1]
     if choice(bn_running_var, "bn_running_var", RUNNING_VAR) == "unbiased":
         if m < 2:

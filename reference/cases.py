@@ -68,12 +68,21 @@ def softmax_cases() -> list[Case]:
 def cross_entropy_cases() -> list[Case]:
     soft = rng(14).dirichlet(np.ones(7), size=5)
     return [
-        Case("labels_8x10", (normal(10, 8, 10, scale=2.0),), {"target": rng(11).integers(0, 10, 8), "reduction": "mean"}, reduction=10),
+        Case(
+            "labels_8x10",
+            (normal(10, 8, 10, scale=2.0),),
+            {"target": rng(11).integers(0, 10, 8), "reduction": "mean"},
+            reduction=10,
+        ),
         Case("labels_sum", (normal(12, 6, 4),), {"target": rng(13).integers(0, 4, 6), "reduction": "sum"}, reduction=6),
         Case("soft_targets_5x7", (normal(15, 5, 7),), {"target": soft, "reduction": "mean"}, reduction=7),
         Case("batch_of_one", (normal(16, 1, 3),), {"target": np.array([2]), "reduction": "mean"}, reduction=3),
-        Case("huge_logits_pm1000", (1000.0 * np.sign(normal(17, 4, 6)) + normal(18, 4, 6),),
-             {"target": np.array([0, 1, 2, 3]), "reduction": "mean"}, reduction=6),
+        Case(
+            "huge_logits_pm1000",
+            (1000.0 * np.sign(normal(17, 4, 6)) + normal(18, 4, 6),),
+            {"target": np.array([0, 1, 2, 3]), "reduction": "mean"},
+            reduction=6,
+        ),
     ]
 
 
@@ -131,7 +140,13 @@ def gate_cases(seed: int, tie: bool = False) -> list[Case]:
         Case("scalar_like_1_2x3", (distinct(seed + 6, 1), distinct(seed + 7, 2, 3) + 0.005)),
     ]
     if tie:
-        cases.append(Case("ties", (small_ints(seed + 8, 4, 5, low=0, high=2), small_ints(seed + 9, 4, 5, low=0, high=2)), smooth=False))
+        cases.append(
+            Case(
+                "ties",
+                (small_ints(seed + 8, 4, 5, low=0, high=2), small_ints(seed + 9, 4, 5, low=0, high=2)),
+                smooth=False,
+            )
+        )
     return cases
 
 
@@ -151,7 +166,9 @@ def flatten_cases() -> list[Case]:
 def conv2d_case(name: str, seed: int, n: int, c: int, h: int, w: int, k: int, kh: int, kw: int, **params: Any) -> Case:
     groups = params.get("groups", 1)
     inputs = (normal(seed, n, c, h, w), normal(seed + 1, k, c // groups, kh, kw), normal(seed + 2, k))
-    return Case(name, inputs, {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, **params}, reduction=c // groups * kh * kw)
+    return Case(
+        name, inputs, {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, **params}, reduction=c // groups * kh * kw
+    )
 
 
 def conv2d_cases() -> list[Case]:
@@ -170,7 +187,9 @@ def conv2d_cases() -> list[Case]:
 
 def pool_case(name: str, x: np.ndarray, kernel_size, stride=None, padding=0, smooth: bool = True) -> Case:
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    return Case(name, (x,), {"kernel_size": kernel_size, "stride": stride, "padding": padding}, reduction=kh * kw, smooth=smooth)
+    return Case(
+        name, (x,), {"kernel_size": kernel_size, "stride": stride, "padding": padding}, reduction=kh * kw, smooth=smooth
+    )
 
 
 def pool_cases(seed: int) -> list[Case]:
@@ -180,12 +199,17 @@ def pool_cases(seed: int) -> list[Case]:
         pool_case("nonsquare_2x3_stride1", distinct(seed + 2, 2, 2, 5, 6), (2, 3), stride=1),
         pool_case("stride_gt_kernel", distinct(seed + 3, 1, 2, 9, 9), 2, stride=3),
         pool_case("kernel_fills_input", distinct(seed + 4, 2, 1, 4, 4), 4),
-        pool_case("ties_overlapping", small_ints(seed + 5, 2, 2, 6, 6, low=0, high=2), 3, stride=1, padding=1, smooth=False),
+        pool_case(
+            "ties_overlapping", small_ints(seed + 5, 2, 2, 6, 6, low=0, high=2), 3, stride=1, padding=1, smooth=False
+        ),
     ]
 
 
 def residual_add_cases() -> list[Case]:
-    return [Case("image_2x3x4x4", (normal(110, 2, 3, 4, 4), normal(111, 2, 3, 4, 4))), Case("matrix_1x7", (normal(112, 1, 7), normal(113, 1, 7)))]
+    return [
+        Case("image_2x3x4x4", (normal(110, 2, 3, 4, 4), normal(111, 2, 3, 4, 4))),
+        Case("matrix_1x7", (normal(112, 1, 7), normal(113, 1, 7))),
+    ]
 
 
 def channel_concat_cases() -> list[Case]:
@@ -229,8 +253,12 @@ def dropout_cases() -> list[Case]:
         mask = (rng(seed + 1).random(shape) >= p).astype(np.float64)
         return Case(name, (normal(seed, *shape),), {"mask": mask, "p": p})
 
-    return [case("p0.5_4x6", 150, (4, 6), 0.5), case("p0_keep_all", 152, (3, 5), 0.0),
-            case("p0.95_near_one", 154, (6, 8), 0.95), case("image_p0.2", 156, (2, 3, 4, 4), 0.2)]
+    return [
+        case("p0.5_4x6", 150, (4, 6), 0.5),
+        case("p0_keep_all", 152, (3, 5), 0.0),
+        case("p0.95_near_one", 154, (6, 8), 0.95),
+        case("image_p0.2", 156, (2, 3, 4, 4), 0.2),
+    ]
 
 
 def dropout_mask_cases() -> list[Case]:
@@ -259,7 +287,12 @@ def optimizer_cases(**hyper: Any) -> list[Case]:
     """Several steps with the state carried: inputs (param,), params hold the gradient sequence."""
     return [
         Case("5_steps_5x4", (normal(170, 5, 4),), {"grads": normal(171, 5, 5, 4), **hyper}, reduction=5),
-        Case("weight_decay_8_steps", (normal(172, 3, 3),), {"grads": normal(173, 8, 3, 3), **hyper, "weight_decay": 0.01}, reduction=8),
+        Case(
+            "weight_decay_8_steps",
+            (normal(172, 3, 3),),
+            {"grads": normal(173, 8, 3, 3), **hyper, "weight_decay": 0.01},
+            reduction=8,
+        ),
         Case("tiny_grads_1e-6", (normal(174, 4),), {"grads": normal(175, 6, 4, scale=1e-6), **hyper}, reduction=6),
     ]
 

@@ -36,6 +36,7 @@ from .cases import Case
 
 KINDS = ("elementwise", "trajectory", "statistical")
 
+
 @dataclass(frozen=True)
 class Op:
     name: str
@@ -52,9 +53,11 @@ class Op:
     def differentiable(self) -> bool:
         return self.backward is not None
 
+
 def _op(module, name: str, family: str, cases, **kw) -> Op:
     """Record for ``module.name`` with its ``name_backward`` if the module has one."""
     return Op(name, family, getattr(module, name), getattr(module, f"{name}_backward", None), cases, **kw)
+
 
 OPS: tuple[Op, ...] = (
     # output and loss
@@ -66,29 +69,65 @@ OPS: tuple[Op, ...] = (
     _op(activations, "sigmoid", "activation", partial(cases.smooth_activation_cases, 30)),
     _op(activations, "tanh", "activation", partial(cases.smooth_activation_cases, 33)),
     _op(activations, "relu", "activation", partial(cases.kinked_activation_cases, 36), conventions=("grad_at_kink",)),
-    _op(activations, "leaky_relu", "activation", partial(cases.kinked_activation_cases, 39, negative_slope=0.2), conventions=("grad_at_kink",)),
+    _op(
+        activations,
+        "leaky_relu",
+        "activation",
+        partial(cases.kinked_activation_cases, 39, negative_slope=0.2),
+        conventions=("grad_at_kink",),
+    ),
     _op(activations, "prelu", "activation", cases.prelu_cases, conventions=("grad_at_kink",)),
-    _op(activations, "elu", "activation", partial(cases.kinked_activation_cases, 45, alpha=0.7), conventions=("grad_at_kink",)),
+    _op(
+        activations,
+        "elu",
+        "activation",
+        partial(cases.kinked_activation_cases, 45, alpha=0.7),
+        conventions=("grad_at_kink",),
+    ),
     _op(activations, "maxout", "activation", cases.maxout_cases, conventions=("maxout_tie",)),
     _op(activations, "step", "activation", partial(cases.kinked_activation_cases, 48)),
     # gates
     _op(gates, "add_gate", "gate", partial(cases.gate_cases, 190), strategy=strategies.broadcast_pair),
     _op(gates, "mul_gate", "gate", partial(cases.gate_cases, 200), strategy=strategies.broadcast_pair),
-    _op(gates, "max_gate", "gate", partial(cases.gate_cases, 210, tie=True), conventions=("max_gate_tie",),
-        strategy=strategies.broadcast_pair),
+    _op(
+        gates,
+        "max_gate",
+        "gate",
+        partial(cases.gate_cases, 210, tie=True),
+        conventions=("max_gate_tie",),
+        strategy=strategies.broadcast_pair,
+    ),
     # layers
     _op(linear, "fully_connected", "layer", cases.fully_connected_cases, strategy=strategies.fully_connected),
     _op(linear, "flatten", "layer", cases.flatten_cases, tolerance="exact"),
     _op(conv, "conv2d", "conv", cases.conv2d_cases, strategy=strategies.conv2d),
-    _op(pool, "max_pool2d", "pool", partial(cases.pool_cases, 220), conventions=("maxpool_tie",),
-        strategy=strategies.pool),
-    _op(pool, "avg_pool2d", "pool", partial(cases.pool_cases, 230), conventions=("avgpool_count_pad",),
-        strategy=strategies.pool),
+    _op(
+        pool,
+        "max_pool2d",
+        "pool",
+        partial(cases.pool_cases, 220),
+        conventions=("maxpool_tie",),
+        strategy=strategies.pool,
+    ),
+    _op(
+        pool,
+        "avg_pool2d",
+        "pool",
+        partial(cases.pool_cases, 230),
+        conventions=("avgpool_count_pad",),
+        strategy=strategies.pool,
+    ),
     _op(connections, "residual_add", "connection", cases.residual_add_cases),
     _op(connections, "channel_concat", "connection", cases.channel_concat_cases, tolerance="exact"),
     # normalisation and dropout
-    _op(batchnorm, "batch_norm_train", "batchnorm", cases.batch_norm_train_cases,
-        conventions=("bn_running_var", "bn_momentum"), strategy=strategies.batch_norm_train),
+    _op(
+        batchnorm,
+        "batch_norm_train",
+        "batchnorm",
+        cases.batch_norm_train_cases,
+        conventions=("bn_running_var", "bn_momentum"),
+        strategy=strategies.batch_norm_train,
+    ),
     _op(batchnorm, "batch_norm_eval", "batchnorm", cases.batch_norm_eval_cases),
     _op(dropout, "dropout", "dropout", cases.dropout_cases),
     _op(dropout, "dropout_mask", "dropout", cases.dropout_mask_cases, kind="statistical"),
@@ -101,19 +140,44 @@ OPS: tuple[Op, ...] = (
     _op(init, "he_uniform", "init", cases.init_cases, kind="statistical"),
     # regularization
     _op(regularization, "l1_penalty", "regularization", partial(cases.penalty_cases, l1=0.3)),
-    _op(regularization, "l2_penalty", "regularization", partial(cases.penalty_cases, l2=0.3), conventions=("l2_scale",)),
-    _op(regularization, "elastic_net_penalty", "regularization", partial(cases.penalty_cases, l1=0.2, l2=0.5),
-        conventions=("l2_scale",)),
+    _op(
+        regularization, "l2_penalty", "regularization", partial(cases.penalty_cases, l2=0.3), conventions=("l2_scale",)
+    ),
+    _op(
+        regularization,
+        "elastic_net_penalty",
+        "regularization",
+        partial(cases.penalty_cases, l1=0.2, l2=0.5),
+        conventions=("l2_scale",),
+    ),
     # optimizers and schedules
     _op(optim, "sgd", "optimizer", partial(cases.optimizer_cases, lr=0.1), kind="trajectory"),
     _op(optim, "sgd_momentum", "optimizer", partial(cases.optimizer_cases, lr=0.05, momentum=0.9), kind="trajectory"),
     _op(optim, "sgd_nesterov", "optimizer", partial(cases.optimizer_cases, lr=0.05, momentum=0.9), kind="trajectory"),
-    _op(optim, "adagrad", "optimizer", partial(cases.optimizer_cases, lr=0.1, eps=1e-10), kind="trajectory",
-        conventions=("adagrad_eps",)),
-    _op(optim, "rmsprop", "optimizer", partial(cases.optimizer_cases, lr=0.01, rho=0.9, eps=1e-8), kind="trajectory",
-        conventions=("rmsprop_eps",)),
-    _op(optim, "adam", "optimizer", partial(cases.optimizer_cases, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
-        kind="trajectory", conventions=("adam_eps",)),
+    _op(
+        optim,
+        "adagrad",
+        "optimizer",
+        partial(cases.optimizer_cases, lr=0.1, eps=1e-10),
+        kind="trajectory",
+        conventions=("adagrad_eps",),
+    ),
+    _op(
+        optim,
+        "rmsprop",
+        "optimizer",
+        partial(cases.optimizer_cases, lr=0.01, rho=0.9, eps=1e-8),
+        kind="trajectory",
+        conventions=("rmsprop_eps",),
+    ),
+    _op(
+        optim,
+        "adam",
+        "optimizer",
+        partial(cases.optimizer_cases, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
+        kind="trajectory",
+        conventions=("adam_eps",),
+    ),
     _op(optim, "step_decay", "schedule", partial(cases.schedule_cases, lr=0.1, drop=0.5, every=10)),
     _op(optim, "exponential_decay", "schedule", partial(cases.schedule_cases, lr=0.1, gamma=0.97)),
     _op(optim, "inverse_time_decay", "schedule", partial(cases.schedule_cases, lr=0.1, k=0.05)),
@@ -125,6 +189,7 @@ OPS: tuple[Op, ...] = (
 )
 
 CATALOG: dict[str, Op] = {op.name: op for op in OPS}
+
 
 def get(name: str) -> Op:
     try:

@@ -1,7 +1,7 @@
 """Skip connections: the residual add (ResNet) and the channel concat (DenseNet, Inception).
 
-    residual_add(x, f) = x + f(x)      both inputs get dy unchanged
-    channel_concat(x_1, ..., x_n)      (N, C_i, H, W) -> (N, sum C_i, H, W); backward splits dy
+residual_add(x, f) = x + f(x)      both inputs get dy unchanged
+channel_concat(x_1, ..., x_n)      (N, C_i, H, W) -> (N, sum C_i, H, W); backward splits dy
 """
 
 from __future__ import annotations

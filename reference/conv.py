@@ -45,7 +45,9 @@ def conv_geometry(x, w, b, stride, padding, dilation, groups) -> ConvGeometry:
     if c % groups or k % groups:
         raise ValueError(f"groups: expected a divisor of both in-channels ({c}) and out-channels ({k}), got {groups}")
     if w.shape[1] != c // groups:
-        raise ValueError(f"w: expected shape ({k}, {c // groups}, KH, KW) for {c} channels in {groups} group(s), got {w.shape}")
+        raise ValueError(
+            f"w: expected shape ({k}, {c // groups}, KH, KW) for {c} channels in {groups} group(s), got {w.shape}"
+        )
     if b.shape != (k,):
         raise ValueError(f"b: expected shape ({k},) (one bias per output channel), got {b.shape}")
     s = pair(stride, "stride", 1)
@@ -105,7 +107,8 @@ def conv2d_backward(
     dy_cols = dy.transpose(1, 0, 2, 3).reshape(g, k // g, -1)  # (G, Kg, N Ho Wo)
     dw = (dy_cols @ _columns(x, geo).transpose(0, 2, 1)).reshape(w.shape)  # (K, Cg, KH, KW)
     dcols = w.reshape(g, k // g, -1).transpose(0, 2, 1) @ dy_cols  # (G, CgKK, N Ho Wo)
-    dwin = dcols.reshape(c, *geo.kernel, n, *geo.out).transpose(3, 0, 4, 5, 1, 2)  # (N, C, Ho, Wo, KH, KW)
-    padded = (n, c, x.shape[2] + 2 * geo.padding[0], x.shape[3] + 2 * geo.padding[1])
-    dx = crop(scatter_windows(dwin, padded, geo.stride, geo.dilation), geo.padding)
+    # col2im channel-major, matching dcols' memory order: (C, N, ...) on both sides of each add
+    dwin = dcols.reshape(c, *geo.kernel, n, *geo.out).transpose(0, 3, 4, 5, 1, 2)  # (C, N, Ho, Wo, KH, KW)
+    padded = (c, n, x.shape[2] + 2 * geo.padding[0], x.shape[3] + 2 * geo.padding[1])
+    dx = crop(scatter_windows(dwin, padded, geo.stride, geo.dilation), geo.padding).transpose(1, 0, 2, 3)
     return np.ascontiguousarray(dx), dw, dy.sum(axis=(0, 2, 3))

@@ -23,60 +23,83 @@ CONVENTIONS: dict[str, Convention] = {
     c.name: c
     for c in (
         Convention(
-            "grad_at_kink", ("left", "right"), "left",
+            "grad_at_kink",
+            ("left", "right"),
+            "left",
             "Derivative of ReLU / Leaky ReLU / PReLU / ELU at exactly x = 0: the slope "
             "left of the kink (ReLU'(0) = 0) or right of it (ReLU'(0) = 1).",
         ),
         Convention(
-            "max_gate_tie", ("first", "split", "all"), "first",
+            "max_gate_tie",
+            ("first", "split", "all"),
+            "first",
             "Which input of max(a, b) gets the gradient when a == b: the first (a), "
             "half to each, or the full gradient to both.",
         ),
         Convention(
-            "maxout_tie", ("first", "split", "all"), "first",
+            "maxout_tie",
+            ("first", "split", "all"),
+            "first",
             "Which linear piece of a maxout unit gets the gradient at a tie.",
         ),
         Convention(
-            "maxpool_tie", ("first", "split", "all"), "first",
+            "maxpool_tie",
+            ("first", "split", "all"),
+            "first",
             "Which element of a max-pool window gets the gradient when several equal "
             "the maximum: the first in row-major order, an equal share, or all of them.",
         ),
         Convention(
-            "avgpool_count_pad", ("include", "exclude"), "include",
+            "avgpool_count_pad",
+            ("include", "exclude"),
+            "include",
             "Whether average pooling divides by the full window size or only by the "
             "number of non-padding elements in it.",
         ),
         Convention(
-            "bn_running_var", ("biased", "unbiased"), "biased",
+            "bn_running_var",
+            ("biased", "unbiased"),
+            "biased",
             "BatchNorm running variance updated with the biased batch variance (divide "
             "by M) or the unbiased one (divide by M - 1). Normalisation always uses biased.",
         ),
         Convention(
-            "bn_momentum", ("old", "new"), "old",
+            "bn_momentum",
+            ("old", "new"),
+            "old",
             "BatchNorm momentum weights the old running statistic (running = m*running + "
             "(1-m)*batch, the notes' m = 0.9) or the new batch statistic (m*batch + "
             "(1-m)*running, PyTorch's m = 0.1).",
         ),
         Convention(
-            "init_normal", ("normal", "truncated"), "normal",
+            "init_normal",
+            ("normal", "truncated"),
+            "normal",
             "Xavier/He normal initialisers draw from a normal, or from a normal truncated "
             "at two standard deviations and rescaled to the same variance.",
         ),
         Convention(
-            "l2_scale", ("half", "full"), "half",
-            "The L2 penalty is (lambda/2) sum w^2 (gradient lambda w) or lambda sum w^2 "
-            "(gradient 2 lambda w).",
+            "l2_scale",
+            ("half", "full"),
+            "half",
+            "The L2 penalty is (lambda/2) sum w^2 (gradient lambda w) or lambda sum w^2 (gradient 2 lambda w).",
         ),
         Convention(
-            "adagrad_eps", ("outside", "inside"), "outside",
+            "adagrad_eps",
+            ("outside", "inside"),
+            "outside",
             "AdaGrad divides by sqrt(G) + eps or by sqrt(G + eps).",
         ),
         Convention(
-            "rmsprop_eps", ("outside", "inside"), "outside",
+            "rmsprop_eps",
+            ("outside", "inside"),
+            "outside",
             "RMSProp divides by sqrt(E[g^2]) + eps or by sqrt(E[g^2] + eps).",
         ),
         Convention(
-            "adam_eps", ("corrected", "uncorrected"), "corrected",
+            "adam_eps",
+            ("corrected", "uncorrected"),
+            "corrected",
             "Adam adds eps to sqrt(v_hat) after bias correction, or to sqrt(v) with the "
             "correction folded into the step size (eps effectively scaled by sqrt(1 - b2^t)).",
         ),
@@ -96,7 +119,5 @@ def validate(declared: dict[str, str], owner: str) -> dict[str, str]:
         raise ValueError(f"{owner}: unknown convention(s) {unknown}; known: {sorted(CONVENTIONS)}")
     for name, value in declared.items():
         if value not in CONVENTIONS[name].choices:
-            raise ValueError(
-                f"{owner}: convention {name!r} must be one of {CONVENTIONS[name].choices}, got {value!r}"
-            )
+            raise ValueError(f"{owner}: convention {name!r} must be one of {CONVENTIONS[name].choices}, got {value!r}")
     return {**textbook(), **declared}

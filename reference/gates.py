@@ -62,6 +62,5 @@ def max_gate_backward(
     dz: np.ndarray, a: np.ndarray, b: np.ndarray, *, max_gate_tie: str = "first"
 ) -> tuple[np.ndarray, np.ndarray]:
     a, b = _broadcast(a, b)
-    both = np.stack(np.broadcast_arrays(a, b))  # (2, *out)
-    w = max_weights(both, axis=0, rule=max_gate_tie, name="max_gate_tie")
-    return unbroadcast(dz * w[0], a.shape), unbroadcast(dz * w[1], b.shape)
+    wa, wb = max_weights(np.broadcast_arrays(a, b), max_gate_tie, "max_gate_tie")
+    return unbroadcast(dz * wa, a.shape), unbroadcast(dz * wb, b.shape)

@@ -82,8 +82,8 @@ def max_pool2d_backward_loop(dy, x, *, kernel_size, stride=None, padding=0, maxp
             for i in range(out[0]):
                 for j in range(out[1]):
                     idx = _window(xp, n, c, i, j, k, s, (1, 1))
-                    weights = max_weights(xp[idx].ravel(), axis=0, rule=maxpool_tie, name="maxpool_tie")
-                    dxp[idx] += dy[n, c, i, j] * weights.reshape(k)
+                    weights = max_weights(list(xp[idx].ravel()), maxpool_tie, "maxpool_tie")
+                    dxp[idx] += dy[n, c, i, j] * np.reshape(weights, k)
     return (dxp[:, :, p[0] : p[0] + x.shape[2], p[1] : p[1] + x.shape[3]],)
 
 

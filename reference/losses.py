@@ -19,13 +19,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import choice, float_array, int_array, same_shape
-from .softmax import log_softmax, softmax
+from .softmax import log_softmax, shifted_exp
 
 REDUCTIONS = ("mean", "sum")
 
 
-def _targets(logits: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Dense (N, K) target distribution from integer labels (N,) or probabilities (N, K)."""
+def _targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(labels, None) for integer labels (N,), or (None, probabilities (N, K))."""
     n, k = logits.shape
     target = np.asarray(target)
     if np.issubdtype(target.dtype, np.integer):
@@ -34,33 +34,42 @@ def _targets(logits: np.ndarray, target: np.ndarray) -> np.ndarray:
             raise ValueError(f"target: expected {n} labels (one per row of logits), got {labels.shape[0]}")
         if labels.size and (labels.min() < 0 or labels.max() >= k):
             raise ValueError(f"target: expected labels in [0, {k}), got values in [{labels.min()}, {labels.max()}]")
-        dense = np.zeros_like(logits)
-        dense[np.arange(n), labels] = 1.0
-        return dense
+        return labels, None
     probs = float_array(target, "target", ndim=2)
     same_shape(logits, probs, "logits", "target")
-    return probs.astype(logits.dtype, copy=False)
+    return None, probs.astype(logits.dtype, copy=False)
+
+
+def _scale(logits: np.ndarray, reduction: str) -> float:
+    return 1.0 / logits.shape[0] if choice(reduction, "reduction", REDUCTIONS) == "mean" else 1.0
 
 
 def cross_entropy(logits: np.ndarray, *, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
     """Scalar loss from logits (N, K) and integer labels (N,) or soft targets (N, K)."""
     logits = float_array(logits, "logits", ndim=2)
-    t = _targets(logits, target)
-    per_sample = -(t * log_softmax(logits, axis=1)).sum(axis=1)  # (N,)
-    reduce = per_sample.mean if choice(reduction, "reduction", REDUCTIONS) == "mean" else per_sample.sum
-    return np.asarray(reduce(), dtype=logits.dtype)
+    labels, probs = _targets(logits, target)
+    scale = _scale(logits, reduction)
+    if labels is not None:  # -log softmax at the label only: no one-hot
+        m = logits.max(axis=1)  # (N,)
+        lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=1))  # (N,) log-sum-exp
+        return np.asarray(scale * (lse - logits[np.arange(len(labels)), labels]).sum(), dtype=logits.dtype)
+    return np.asarray(-scale * (probs * log_softmax(logits, axis=1)).sum(), dtype=logits.dtype)
 
 
 def cross_entropy_backward(
     dy: np.ndarray, logits: np.ndarray, *, target: np.ndarray, reduction: str = "mean"
 ) -> tuple[np.ndarray]:
-    """dz = dy * (softmax(z) - t) / N for the mean (no 1/N for the sum)."""
+    """dz = dy * (softmax(z) sum(t) - t) / N for the mean (no 1/N for the sum)."""
     logits = float_array(logits, "logits", ndim=2)
-    t = _targets(logits, target)
-    scale = 1.0 / logits.shape[0] if choice(reduction, "reduction", REDUCTIONS) == "mean" else 1.0
-    # A soft target need not sum to one, so keep the general form softmax * sum(t) - t.
-    grad = softmax(logits, axis=1) * t.sum(axis=1, keepdims=True) - t  # (N, K)
-    return (np.asarray(dy, dtype=logits.dtype) * scale * grad,)
+    labels, probs = _targets(logits, target)
+    scale = np.asarray(dy, dtype=logits.dtype) * _scale(logits, reduction)
+    grad, total = shifted_exp(logits, axis=1)  # softmax = grad / total, (N, K)
+    if labels is not None:
+        grad *= scale / total  # one pass: normalise and scale
+        grad[np.arange(len(labels)), labels] -= scale
+        return (grad,)
+    # a soft target need not sum to one
+    return (scale * (grad * (probs.sum(axis=1, keepdims=True) / total) - probs),)
 
 
 def mse(pred: np.ndarray, *, target: np.ndarray, reduction: str = "mean") -> np.ndarray:

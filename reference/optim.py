@@ -62,21 +62,32 @@ def sgd(param, grad, *, state: State | None = None, lr: float, weight_decay: flo
     return param - lr * grad, {}
 
 
-def sgd_momentum(param, grad, *, state: State | None = None, lr: float, momentum: float = 0.9, weight_decay: float = 0.0):
+def sgd_momentum(
+    param, grad, *, state: State | None = None, lr: float, momentum: float = 0.9, weight_decay: float = 0.0
+):
     param, grad = _prepare(param, grad, lr, weight_decay)
     v = _rate(momentum, "momentum") * _slot(state, "velocity", param) + grad
     return param - lr * v, {"velocity": v}
 
 
-def sgd_nesterov(param, grad, *, state: State | None = None, lr: float, momentum: float = 0.9, weight_decay: float = 0.0):
+def sgd_nesterov(
+    param, grad, *, state: State | None = None, lr: float, momentum: float = 0.9, weight_decay: float = 0.0
+):
     param, grad = _prepare(param, grad, lr, weight_decay)
     v = _rate(momentum, "momentum") * _slot(state, "velocity", param) + grad
     return param - lr * (grad + momentum * v), {"velocity": v}
 
 
 def adagrad(
-    param, grad, *, state: State | None = None, lr: float, eps: float = 1e-10,
-    initial_accumulator: float = 0.0, weight_decay: float = 0.0, adagrad_eps: str = "outside",
+    param,
+    grad,
+    *,
+    state: State | None = None,
+    lr: float,
+    eps: float = 1e-10,
+    initial_accumulator: float = 0.0,
+    weight_decay: float = 0.0,
+    adagrad_eps: str = "outside",
 ):
     param, grad = _prepare(param, grad, lr, weight_decay)
     acc = _slot(state, "sum_sq", param, initial_accumulator) + grad * grad
@@ -84,8 +95,15 @@ def adagrad(
 
 
 def rmsprop(
-    param, grad, *, state: State | None = None, lr: float, rho: float = 0.99, eps: float = 1e-8,
-    weight_decay: float = 0.0, rmsprop_eps: str = "outside",
+    param,
+    grad,
+    *,
+    state: State | None = None,
+    lr: float,
+    rho: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    rmsprop_eps: str = "outside",
 ):
     param, grad = _prepare(param, grad, lr, weight_decay)
     acc = _rate(rho, "rho") * _slot(state, "mean_sq", param) + (1.0 - rho) * grad * grad
@@ -93,8 +111,16 @@ def rmsprop(
 
 
 def adam(
-    param, grad, *, state: State | None = None, lr: float, beta1: float = 0.9, beta2: float = 0.999,
-    eps: float = 1e-8, weight_decay: float = 0.0, adam_eps: str = "corrected",
+    param,
+    grad,
+    *,
+    state: State | None = None,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    adam_eps: str = "corrected",
 ):
     param, grad = _prepare(param, grad, lr, weight_decay)
     t = 1 if state is None else int(state["step"]) + 1
@@ -113,8 +139,6 @@ def _steps(steps) -> np.ndarray:
     if not np.issubdtype(steps.dtype, np.integer) or (steps.size and steps.min() < 0):
         raise ValueError(f"steps: expected non-negative integer step numbers, got {steps!r}")
     return steps.astype(np.float64)
-
-
 
 
 def step_decay(*, steps, lr: float, drop: float, every: int) -> np.ndarray:

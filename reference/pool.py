@@ -8,17 +8,21 @@
          dx spreads dy / D over the window.
 
 Padding may be at most half the kernel, so that no window lies wholly in padding.
+Each kernel offset is one strided slice of the padded input (``_windows.offsets``).
 """
 
 from __future__ import annotations
+
+from functools import reduce
 
 import numpy as np
 
 from ._ties import max_weights
 from ._validate import choice, float_array, pair
-from ._windows import crop, output_size, pad, scatter_windows, windows
+from ._windows import crop, offsets, output_size, pad
 
 COUNT_PAD = ("include", "exclude")
+NO_DILATION = (1, 1)
 
 
 def pool_geometry(x, kernel_size, stride, padding):
@@ -33,8 +37,17 @@ def pool_geometry(x, kernel_size, stride, padding):
     return k, s, p, out
 
 
-def _padded_shape(x: np.ndarray, p: tuple[int, int]) -> tuple[int, int, int, int]:
-    return (x.shape[0], x.shape[1], x.shape[2] + 2 * p[0], x.shape[3] + 2 * p[1])
+def _slices(xp: np.ndarray, k, s, out) -> list[np.ndarray]:
+    """The window candidates: one (N, C, H_out, W_out) view per kernel offset."""
+    return [xp[index] for _, _, index in offsets(k, s, NO_DILATION, out)]
+
+
+def _scatter(parts: list[np.ndarray], x: np.ndarray, k, s, p, out) -> np.ndarray:
+    """Sum per-offset gradients back onto x's grid (the adjoint of ``_slices``)."""
+    dxp = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * p[0], x.shape[3] + 2 * p[1]), dtype=parts[0].dtype)
+    for part, (_, _, index) in zip(parts, offsets(k, s, NO_DILATION, out), strict=True):
+        dxp[index] += part
+    return np.ascontiguousarray(crop(dxp, p))
 
 
 def _check_dy(dy: np.ndarray, x: np.ndarray, out: tuple[int, int]) -> np.ndarray:
@@ -46,7 +59,7 @@ def _check_dy(dy: np.ndarray, x: np.ndarray, out: tuple[int, int]) -> np.ndarray
 
 def max_pool2d(x: np.ndarray, *, kernel_size, stride=None, padding=0) -> np.ndarray:
     k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
-    return windows(pad(x, p, -np.inf), k, s, (1, 1), out).max(axis=(4, 5))
+    return reduce(np.maximum, _slices(pad(x, p, -np.inf), k, s, out))
 
 
 def max_pool2d_backward(
@@ -54,24 +67,20 @@ def max_pool2d_backward(
 ) -> tuple[np.ndarray]:
     k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
     dy = _check_dy(dy, x, out)
-    win = windows(pad(x, p, -np.inf), k, s, (1, 1), out).reshape(*x.shape[:2], *out, -1)  # (N, C, Ho, Wo, KH KW)
-    dwin = max_weights(win, axis=-1, rule=maxpool_tie, name="maxpool_tie") * dy[..., None]
-    dxp = scatter_windows(dwin.reshape(*dwin.shape[:4], *k), _padded_shape(x, p), s, (1, 1))
-    return (np.ascontiguousarray(crop(dxp, p)),)
+    weights = max_weights(_slices(pad(x, p, -np.inf), k, s, out), maxpool_tie, "maxpool_tie")
+    return (_scatter([w * dy for w in weights], x, k, s, p, out),)
 
 
 def _avg_divisor(x: np.ndarray, k, s, p, out, avgpool_count_pad: str) -> np.ndarray | float:
     """KH KW, or per output position the count of real elements: (1, 1, Ho, Wo)."""
     if choice(avgpool_count_pad, "avgpool_count_pad", COUNT_PAD) == "include":
         return float(k[0] * k[1])
-    ones = np.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
-    return windows(pad(ones, p), k, s, (1, 1), out).sum(axis=(4, 5))
+    return sum(_slices(pad(np.ones((1, 1, *x.shape[2:]), dtype=x.dtype), p), k, s, out))
 
 
 def avg_pool2d(x: np.ndarray, *, kernel_size, stride=None, padding=0, avgpool_count_pad: str = "include") -> np.ndarray:
     k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
-    total = windows(pad(x, p), k, s, (1, 1), out).sum(axis=(4, 5))
-    return total / _avg_divisor(x, k, s, p, out, avgpool_count_pad)
+    return sum(_slices(pad(x, p), k, s, out)) / _avg_divisor(x, k, s, p, out, avgpool_count_pad)
 
 
 def avg_pool2d_backward(
@@ -79,5 +88,4 @@ def avg_pool2d_backward(
 ) -> tuple[np.ndarray]:
     k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
     share = _check_dy(dy, x, out) / _avg_divisor(x, k, s, p, out, avgpool_count_pad)  # (N, C, Ho, Wo)
-    dwin = np.broadcast_to(share[..., None, None], (*share.shape, *k))
-    return (np.ascontiguousarray(crop(scatter_windows(dwin, _padded_shape(x, p), s, (1, 1)), p)),)
+    return (_scatter([share] * (k[0] * k[1]), x, k, s, p, out),)

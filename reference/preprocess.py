@@ -1,8 +1,8 @@
 """Data preprocessing on a batch of images (N, C, H, W).
 
-    subtract_mean_image:   x - mean_n x             (the mean image, shape (C, H, W))
-    subtract_channel_mean: x - mean_{n,h,w} x       (one mean per channel, as VGG)
-    standardize_channels:  (x - mu_c) / (sigma_c + eps) per channel
+subtract_mean_image:   x - mean_n x             (the mean image, shape (C, H, W))
+subtract_channel_mean: x - mean_{n,h,w} x       (one mean per channel, as VGG)
+standardize_channels:  (x - mu_c) / (sigma_c + eps) per channel
 """
 
 from __future__ import annotations

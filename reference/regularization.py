@@ -1,9 +1,9 @@
 """Weight penalties added to the loss, and their gradients.
 
-    L1:          R = l1 sum |w|                  dR/dw = l1 sign(w)   (0 at w = 0)
-    L2:          R = (l2 / 2) sum w^2            dR/dw = l2 w         (``l2_scale`` "half")
-                 R = l2 sum w^2                  dR/dw = 2 l2 w       (``l2_scale`` "full", Keras)
-    elastic net: R = L1 + L2
+L1:          R = l1 sum |w|                  dR/dw = l1 sign(w)   (0 at w = 0)
+L2:          R = (l2 / 2) sum w^2            dR/dw = l2 w         (``l2_scale`` "half")
+             R = l2 sum w^2                  dR/dw = 2 l2 w       (``l2_scale`` "full", Keras)
+elastic net: R = L1 + L2
 """
 
 from __future__ import annotations

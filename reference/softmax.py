@@ -24,12 +24,19 @@ def _axis(x: np.ndarray, axis: int) -> int:
     return axis
 
 
+def shifted_exp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(exp(x - max), its sum along ``axis``): softmax before the division, for fusing callers."""
+    x = float_array(x, "x")
+    e = np.subtract(x, x.max(axis=_axis(x, axis), keepdims=True))
+    np.exp(e, out=e)
+    return e, e.sum(axis=axis, keepdims=True)
+
+
 def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
     """Probabilities along ``axis``; any shape."""
-    x = float_array(x, "x")
-    shifted = x - x.max(axis=_axis(x, axis), keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
+    e, total = shifted_exp(x, axis)
+    e /= total
+    return e
 
 
 def softmax_backward(dy: np.ndarray, x: np.ndarray, *, axis: int = -1) -> tuple[np.ndarray]:

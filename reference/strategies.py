@@ -28,8 +28,19 @@ def conv2d(draw: st.DrawFn) -> Case:
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     seed = draw(st.integers(0, 2**31 - 1))
     return conv2d_case(
-        "hypothesis", seed, draw(st.integers(1, 2)), c, h, w, k, kh, kw,
-        stride=stride, padding=(ph, pw), dilation=(dh, dw), groups=groups,
+        "hypothesis",
+        seed,
+        draw(st.integers(1, 2)),
+        c,
+        h,
+        w,
+        k,
+        kh,
+        kw,
+        stride=stride,
+        padding=(ph, pw),
+        dilation=(dh, dw),
+        groups=groups,
     )
 
 
@@ -49,7 +60,12 @@ def softmax(draw: st.DrawFn) -> Case:
     shape = tuple(draw(st.lists(st.integers(1, 6), min_size=1, max_size=3)))
     axis = draw(st.integers(-len(shape), len(shape) - 1))
     scale = draw(st.sampled_from([0.1, 1.0, 10.0, 300.0]))
-    return Case("hypothesis", (normal(draw(st.integers(0, 2**31 - 1)), *shape, scale=scale),), {"axis": axis}, reduction=shape[axis])
+    return Case(
+        "hypothesis",
+        (normal(draw(st.integers(0, 2**31 - 1)), *shape, scale=scale),),
+        {"axis": axis},
+        reduction=shape[axis],
+    )
 
 
 @st.composite
@@ -58,7 +74,9 @@ def batch_norm_train(draw: st.DrawFn) -> Case:
     n, c = draw(st.integers(2, 5)), draw(st.integers(1, 4))
     shape = (n, c, draw(st.integers(1, 4)), draw(st.integers(1, 4))) if image else (n, c)
     seed = draw(st.integers(0, 2**31 - 1))
-    return batch_norm_case("hypothesis", seed, normal(seed + 7, *shape), True, momentum=draw(st.sampled_from([0.0, 0.1, 0.9])))
+    return batch_norm_case(
+        "hypothesis", seed, normal(seed + 7, *shape), True, momentum=draw(st.sampled_from([0.0, 0.1, 0.9]))
+    )
 
 
 @st.composite

@@ -1,0 +1,72 @@
+"""Shared pytest wiring: backend selection and hypothesis profiles.
+
+    pytest suites/ --backend numpy --backend mypkg.mod:MyBackend
+
+selects backends (default: every known one; those that cannot load here are
+skipped with their reason). An unknown name is a usage error.
+
+Hypothesis runs derandomized by default ("ci" profile) so the suite is
+reproducible; ``--hypothesis-profile=explore`` draws fresh examples.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from backends.registry import LoadedBackend, discover
+
+settings.register_profile(
+    "ci", derandomize=True, max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("explore", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        action="append",
+        default=[],
+        help="backend to check: built-in or plug-in name, or package.module:attr; repeat for several "
+        "(default: every known backend)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    loaded = discover(config.getoption("--backend") or None)
+    unknown = [lb.reason for lb in loaded if lb.reason.startswith("unknown backend")]
+    if unknown:
+        raise pytest.UsageError("--backend: " + "; ".join(unknown))
+    config.cnnbench_backends = loaded  # type: ignore[attr-defined]
+
+
+def loaded_backends(config: pytest.Config) -> list[LoadedBackend]:
+    return config.cnnbench_backends  # type: ignore[attr-defined]
+
+
+def backend_params(config: pytest.Config, with_dtypes: bool) -> list:
+    """pytest params over the selected backends (x their dtypes); unloadable ones skip with the reason."""
+    params = []
+    for lb in loaded_backends(config):
+        if lb.backend is None:
+            skip = pytest.mark.skip(reason=f"{lb.name}: {lb.reason}")
+            params.append(
+                pytest.param(lb, None, id=lb.name, marks=skip)
+                if with_dtypes
+                else pytest.param(lb, id=lb.name, marks=skip)
+            )
+        elif with_dtypes:
+            params += [pytest.param(lb, d, id=f"{lb.name}-{d}") for d in lb.backend.dtypes]
+        else:
+            params.append(pytest.param(lb, id=lb.name))
+    return params
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "loaded_backend" in metafunc.fixturenames:
+        with_dtypes = "dtype" in metafunc.fixturenames
+        names = "loaded_backend,dtype" if with_dtypes else "loaded_backend"
+        metafunc.parametrize(names, backend_params(metafunc.config, with_dtypes))

@@ -1,0 +1,149 @@
+"""The command line as a user runs it: list, list --json, run, check, report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cnnbench.cli import main
+from reference.catalog import OPS
+from suites.harness.plugin_fixtures import write_plugin
+
+
+@pytest.fixture
+def plugin_path(tmp_path, monkeypatch):
+    write_plugin(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_list_json_has_one_object_per_op(capsys):
+    assert main(["list", "--json", "--backend", "numpy"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == [op.name for op in OPS]
+    conv = next(r for r in rows if r["name"] == "conv2d")
+    assert conv["family"] == "conv" and conv["differentiable"] is True and conv["backends"] == ["numpy"]
+    assert next(r for r in rows if r["name"] == "he_normal")["differentiable"] is False
+
+
+def test_list_shows_which_backend_implements_what(plugin_path, capsys):
+    assert main(["list", "--backend", "numpy", "--backend", "tinyplug:TinyBackend"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[-2:] == ["numpy", "tiny"]
+    assert next(line for line in lines if line.startswith("relu ")).split()[-2:] == ["yes", "yes"]
+    assert next(line for line in lines if line.startswith("conv2d ")).split()[-2:] == ["yes", "-"]
+
+
+def test_run_writes_the_reports_and_goes_on_past_a_broken_backend(plugin_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            "--backend",
+            "numpy",
+            "--backend",
+            "brokenplug:Backend",
+            "--backend",
+            "tinyplug:TinyBackend",
+            "--op",
+            "relu",
+            "--op",
+            "conv2d",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "failed to load brokenplug:Backend" in captured.err
+    md = (out / "conformance.md").read_text()
+    assert "| relu | ✅ 6/6" in md and "| conv2d | ✅ 18/18" in md
+    assert "not run (failed to load brokenplug:Backend" in md
+    assert "| grad_at_kink | left | left | left |" in md
+    stored = json.loads((out / "conformance.json").read_text())
+    assert {r["backend"] for r in stored["results"]} == {"numpy", "tiny"}
+    assert '<table id="matrix">' in (out / "conformance.html").read_text()
+
+
+def test_run_strict_fails_on_a_failing_backend(plugin_path, tmp_path):
+    args = ["run", "--backend", "tinyplug:SloppyBackend", "--op", "relu", "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert main([*args, "--strict"]) == 1
+    assert (
+        "Reproduce: `cnnbench check --backend tinyplug:SloppyBackend --op relu --case zeros_at_kink"
+        in (tmp_path / "conformance.md").read_text()
+    )
+
+
+def test_report_rebuilds_from_stored_results(tmp_path):
+    assert main(["run", "--backend", "numpy", "--op", "softmax", "--out", str(tmp_path / "a")]) == 0
+    assert main(["report", "--from", str(tmp_path / "a" / "conformance.json"), "--out", str(tmp_path / "b")]) == 0
+    first = (tmp_path / "a" / "conformance.md").read_text()
+    assert first == (tmp_path / "b" / "conformance.md").read_text()
+
+
+def test_check_is_the_reproducer(plugin_path, capsys):
+    assert (
+        main(
+            [
+                "check",
+                "--backend",
+                "numpy",
+                "--op",
+                "conv2d",
+                "--case",
+                "groups2",
+                "--dtype",
+                "float32",
+                "--direction",
+                "backward",
+            ]
+        )
+        == 0
+    )
+    assert "numpy conv2d[groups2] float32 backward: pass" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "check",
+                "--backend",
+                "tinyplug:SloppyBackend",
+                "--op",
+                "relu",
+                "--case",
+                "zeros_at_kink",
+                "--dtype",
+                "float64",
+                "--direction",
+                "backward",
+            ]
+        )
+        == 1
+    )
+    assert "grad x: MISMATCH" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (
+            ["check", "--backend", "numpy", "--op", "relu", "--case", "nope", "--dtype", "float32"],
+            "case: unknown case 'nope'",
+        ),
+        (
+            ["check", "--backend", "nonsense", "--op", "relu", "--case", "x", "--dtype", "float32"],
+            "unknown backend 'nonsense'",
+        ),
+        (["run", "--backend", "nonsense"], "unknown backend 'nonsense'"),
+    ],
+)
+def test_bad_arguments_get_a_clear_message(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_op_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--op", "conv3d"])
+    assert "invalid choice: 'conv3d'" in capsys.readouterr().err

@@ -1,0 +1,111 @@
+"""Discovery: built-ins, entry points, explicit module:attr and $CNNBENCH_BACKENDS;
+broken or unavailable backends are reported with their reason, never fatal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backends.registry import ENV_VAR, discover, load
+from suites.harness.plugin_fixtures import write_plugin
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def plugin_path(tmp_path, monkeypatch):
+    write_plugin(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_builtin_reference_backend_loads():
+    lb = load("numpy")
+    assert lb.ok and lb.backend.implements("conv2d_backward") and not lb.backend.implements("no_such_op")
+
+
+def test_explicit_module_attr(plugin_path):
+    lb = load("tinyplug:TinyBackend")
+    assert lb.ok and lb.name == "tiny" and lb.selector == "tinyplug:TinyBackend"
+    assert lb.backend.implements("relu") and not lb.backend.implements("conv2d")
+
+
+def test_entry_point_plugin_is_discovered(plugin_path):
+    names = {lb.selector: lb for lb in discover()}
+    assert "tiny-ep" in names and names["tiny-ep"].ok and "numpy" in names
+
+
+def test_environment_variable_plugin_is_discovered(plugin_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "tinyplug:TinyBackend, tinyplug:SloppyBackend")
+    found = {lb.name for lb in discover() if lb.ok}
+    assert {"tiny", "sloppy", "numpy"} <= found
+
+
+@pytest.mark.parametrize(
+    "selector,reason",
+    [
+        (
+            "brokenplug:Backend",
+            "failed to load brokenplug:Backend: ModuleNotFoundError: No module named 'a_module_that_does_not_exist'",
+        ),
+        ("tinyplug:Missing", "failed to load tinyplug:Missing: AttributeError"),
+        ("tinyplug:NoGpuBackend", "unavailable: needs a CUDA GPU"),
+        ("tinyplug:BadConventionBackend", "convention 'grad_at_kink' must be one of"),
+        ("nonsense", "unknown backend 'nonsense'; known: "),
+    ],
+)
+def test_unusable_backend_is_reported_with_its_reason(plugin_path, selector, reason):
+    lb = load(selector)
+    assert not lb.ok and reason in lb.reason
+
+
+def test_one_broken_backend_does_not_stop_the_others(plugin_path):
+    loaded = discover(["brokenplug:Backend", "tinyplug:TinyBackend", "numpy"])
+    assert [lb.ok for lb in loaded] == [False, True, True]
+
+
+def _pytest(*args: str, plugin_root: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_root), str(REPO)])}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_suite_checks_a_plugin_without_changes_to_the_repo(plugin_path):
+    done = _pytest(
+        "suites/backends/test_conformance.py",
+        "--backend",
+        "tinyplug:TinyBackend",
+        "-k",
+        "relu or conv2d",
+        plugin_root=plugin_path,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout and "skipped" in done.stdout  # relu passes, conv2d is not implemented
+
+
+def test_suite_fails_a_plugin_whose_convention_declaration_is_false(plugin_path):
+    done = _pytest(
+        "suites/backends/test_conformance.py",
+        "--backend",
+        "tinyplug:SloppyBackend",
+        "-k",
+        "relu",
+        plugin_root=plugin_path,
+    )
+    assert done.returncode == 1
+    assert "relu[zeros_at_kink]-backward" in done.stdout and "--backend tinyplug:SloppyBackend" in done.stdout
+
+
+def test_unknown_backend_is_a_usage_error(plugin_path):
+    done = _pytest("suites/backends/test_conformance.py", "--backend", "nonsense", plugin_root=plugin_path)
+    assert done.returncode == 4 and "unknown backend 'nonsense'" in done.stderr
