@@ -26,6 +26,8 @@ from .base import Backend
 
 BUILTINS: dict[str, str] = {
     "numpy": "backends.numpy_backend:NumpyBackend",
+    "torch": "backends.torch_backend:TorchBackend",
+    "tensorflow": "backends.tensorflow_backend:TensorFlowBackend",
 }
 ENTRY_POINT_GROUP = "cnnbench.backends"
 ENV_VAR = "CNNBENCH_BACKENDS"

@@ -23,6 +23,7 @@ MARK = {"pass": "✅", "fail": "❌", "not implemented": "—", "error": "💥"}
 
 def _cell(results: list[Result]) -> tuple[str, str]:
     """(text, status) for one matrix cell."""
+    results = [r for r in results if r.status != "unsupported"]
     if not results:
         return "n/a", "na"
     if all(r.status == "not implemented" for r in results):
@@ -33,6 +34,8 @@ def _cell(results: list[Result]) -> tuple[str, str]:
     fractions = [r.error / r.tolerance for r in judged if r.error is not None and r.tolerance]
     ratios = [r.ratio for r in judged if r.ratio is not None]
     text = f"{MARK[status]} {passed}/{len(judged)}"
+    if missing := len(results) - len(judged):
+        text += f" (+{missing} —)"
     if fractions:
         text += f" · {max(fractions):.2g}"
     if ratios:

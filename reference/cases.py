@@ -1,5 +1,9 @@
 """Fixed input cases for every op in the catalog: float64, seeded, deterministic.
 
+Scalar hyperparameters are binary fractions (0.25, 0.875, 2**-27, ...), exact in
+every float type, so a framework that keeps them in float32 (Keras does) is
+judged on its arithmetic, not on how 0.1 rounds.
+
 Each generator returns a list of ``Case``. Inputs that make naive code break are
 here on purpose: logits of +-1000, ties in pooling and maxout, a constant
 BatchNorm channel, p = 0 and p near 1, a kernel as large as the padded input,
@@ -25,6 +29,7 @@ class Case:
     params: dict[str, Any] = field(default_factory=dict)
     reduction: int = 1  # longest sum feeding one output element; scales the tolerance
     smooth: bool = True  # False: an input sits on a kink or tie
+    dtypes: tuple[str, ...] | None = None  # where the case means something (None: every dtype)
 
 
 def rng(seed: int) -> np.random.Generator:
@@ -223,9 +228,9 @@ def channel_concat_cases() -> list[Case]:
 def batch_norm_case(name: str, seed: int, x: np.ndarray, train: bool, **params: Any) -> Case:
     c = x.shape[1]
     inputs = (x, rng(seed).uniform(0.5, 1.5, c), normal(seed + 1, c))
-    stats = {"running_mean": normal(seed + 2, c, scale=0.1), "running_var": positive_var(seed + 3, c), "eps": 1e-5}
+    stats = {"running_mean": normal(seed + 2, c, scale=0.1), "running_var": positive_var(seed + 3, c), "eps": 2**-17}
     if train:
-        stats["momentum"] = 0.9
+        stats["momentum"] = 0.875
     return Case(name, inputs, {**stats, **params}, reduction=x.size // c)
 
 
@@ -235,9 +240,11 @@ def batch_norm_train_cases() -> list[Case]:
     return [
         batch_norm_case("dense_8x5", 130, normal(131, 8, 5, scale=2.0) + 1.0, True),
         batch_norm_case("image_4x3x5x5", 132, normal(133, 4, 3, 5, 5), True),
-        batch_norm_case("constant_channel", 135, const, True),
+        # zero variance must not give NaN; eps 2^-10 (Keras' default size) keeps dgamma's
+        # amplification of rounding, 1/sqrt(eps), ordinary
+        batch_norm_case("constant_channel", 135, const, True, eps=2**-10),
         batch_norm_case("batch_of_two", 136, normal(137, 2, 4), True),
-        batch_norm_case("eps_1e-3_momentum_0.5", 138, normal(139, 6, 3, 2, 3), True, eps=1e-3, momentum=0.5),
+        batch_norm_case("eps_2^-10_momentum_0.5", 138, normal(139, 6, 3, 2, 3), True, eps=2**-10, momentum=0.5),
     ]
 
 
@@ -290,15 +297,23 @@ def optimizer_cases(**hyper: Any) -> list[Case]:
         Case(
             "weight_decay_8_steps",
             (normal(172, 3, 3),),
-            {"grads": normal(173, 8, 3, 3), **hyper, "weight_decay": 0.01},
+            {"grads": normal(173, 8, 3, 3), **hyper, "weight_decay": 2**-7},
             reduction=8,
         ),
-        Case("tiny_grads_1e-6", (normal(174, 4),), {"grads": normal(175, 6, 4, scale=1e-6), **hyper}, reduction=6),
+        # probes where eps enters; in half precision eps and g^2 underflow to zero, so float32 and up only
+        Case(
+            "tiny_grads_1e-6",
+            (normal(174, 4),),
+            {"grads": normal(175, 6, 4, scale=1e-6), **hyper},
+            reduction=6,
+            dtypes=("float64", "float32"),
+        ),
     ]
 
 
-def schedule_cases(**params: Any) -> list[Case]:
-    return [Case("steps_0_to_99", (), {"steps": np.arange(100), **params})]
+def schedule_cases(last: int = 99, **params: Any) -> list[Case]:
+    """Learning rates are float32 numbers in practice (Keras computes schedules in float32)."""
+    return [Case(f"steps_0_to_{last}", (), {"steps": np.arange(last + 1), **params}, dtypes=("float32",))]
 
 
 # ---------------------------------------------------------------- preprocessing

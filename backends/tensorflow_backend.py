@@ -1,0 +1,347 @@
+"""TensorFlow as users call it: tf.nn and keras ops with tf.GradientTape backwards,
+keras optimizers, schedules, initializers, regularizers and BatchNormalization.
+
+Arrays cross the boundary in NCHW; conv and pooling run in TensorFlow's NHWC and
+the transposes stay in here. Keras stores a dense kernel (in, out) and a conv
+kernel (KH, KW, in, out): initialisers draw in that layout and transpose back.
+Ops with no public API (dropout with a given mask, maxout, preprocessing) are
+written with TensorFlow primitives. Keras' optimizer weight_decay is decoupled
+(AdamW-style), so the reference's L2 weight decay is added to the gradient.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import Any
+
+import numpy as np
+
+from .autograd import with_autograd_backwards
+from .base import Backend, OpNotSupported
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+try:
+    import keras
+    import tensorflow as tf
+except ImportError:  # reported by available()
+    tf = None
+
+DTYPES = ("float64", "float32", "float16", "bfloat16")
+NHWC, NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
+
+
+def _vjp(forward, dy, inputs, params):
+    """tf.GradientTape gradient of the first output, one per positional input."""
+    xs = [tf.identity(x) for x in inputs]
+    with tf.GradientTape() as tape:
+        for x in xs:
+            tape.watch(x)
+        out = forward(*xs, **params)
+        out = out[0] if isinstance(out, tuple) else out
+    grads = tape.gradient(out, xs, output_gradients=dy)
+    return tuple(tf.zeros_like(x) if g is None else g for x, g in zip(xs, grads, strict=True))
+
+
+def _pairs(value) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _pad_spatial(x_nhwc, padding, value=0.0):
+    ph, pw = _pairs(padding)
+    return tf.pad(x_nhwc, [[0, 0], [ph, ph], [pw, pw], [0, 0]], constant_values=value)
+
+
+class TensorFlowBackend(Backend):
+    name = "tensorflow"
+    dtypes = DTYPES
+    devices = ("cpu", "gpu")
+    conventions = {  # noqa: RUF012 (read-only declaration)
+        "maxout_tie": "split",  # reduce_max's gradient is shared among ties
+        "init_normal": "truncated",  # keras GlorotNormal / HeNormal
+        "l2_scale": "full",  # keras.regularizers.L2 is l2 * sum(w^2)
+        "adagrad_eps": "inside",
+        "rmsprop_eps": "inside",
+        "adam_eps": "uncorrected",
+    }
+
+    def __init__(self) -> None:
+        if tf is not None:
+            tf.config.experimental.enable_tensor_float_32_execution(False)
+            tf.config.experimental.enable_op_determinism()
+
+    def available(self) -> tuple[bool, str]:
+        if tf is None:
+            return False, "tensorflow is not installed (pip install 'cnnbench[tensorflow-cpu]')"
+        return True, ""
+
+    def versions(self) -> dict[str, str]:
+        return {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        }
+
+    def asarray(self, array: np.ndarray, dtype: str | None = None) -> Any:
+        return tf.constant(array, dtype=dtype) if dtype else tf.constant(array)
+
+    def to_numpy(self, value: Any) -> np.ndarray:
+        value = tf.convert_to_tensor(value)
+        if value.dtype in (tf.float16, tf.bfloat16):
+            value = tf.cast(value, tf.float32)
+        return value.numpy()
+
+    def op(self, name: str):
+        fn = super().op(name)
+
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except (tf.errors.NotFoundError, tf.errors.UnimplementedError) as exc:  # no kernel for this dtype
+                raise OpNotSupported(self.name, name, exc.message.splitlines()[0]) from exc
+            except tf.errors.InvalidArgumentError as exc:  # e.g. CPU conv backprop with dilation > 1
+                if "not yet support" not in exc.message and "not supported" not in exc.message:
+                    raise
+                raise OpNotSupported(self.name, name, exc.message.split("}}")[-1].strip().splitlines()[0]) from exc
+
+        return call
+
+    # ------------------------------------------------------------ output and loss
+    def softmax(self, x, *, axis=-1):
+        return tf.nn.softmax(x, axis=axis)
+
+    def log_softmax(self, x, *, axis=-1):
+        return tf.nn.log_softmax(x, axis=axis)
+
+    def cross_entropy(self, logits, *, target, reduction="mean"):
+        if target.dtype.is_integer:
+            per_sample = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=logits)
+        else:
+            per_sample = tf.nn.softmax_cross_entropy_with_logits(labels=target, logits=logits)
+        return tf.reduce_mean(per_sample) if reduction == "mean" else tf.reduce_sum(per_sample)
+
+    def mse(self, pred, *, target, reduction="mean"):
+        squares = tf.square(pred - target)
+        return tf.reduce_mean(squares) if reduction == "mean" else tf.reduce_sum(squares)
+
+    # ------------------------------------------------------------ activations
+    def sigmoid(self, x):
+        return tf.nn.sigmoid(x)
+
+    def tanh(self, x):
+        return tf.nn.tanh(x)
+
+    def relu(self, x):
+        return tf.nn.relu(x)
+
+    def leaky_relu(self, x, *, negative_slope=0.01):
+        return tf.nn.leaky_relu(x, alpha=negative_slope)
+
+    def prelu(self, x, alpha):
+        slope = tf.reshape(alpha, (1, -1) + (1,) * (len(x.shape) - 2))  # one per channel (axis 1) or shared
+        return tf.where(x > 0, x, slope * x)
+
+    def elu(self, x, *, alpha=1.0):
+        return keras.activations.elu(x, alpha=alpha)
+
+    def maxout(self, x, w, b):
+        return tf.reduce_max(tf.einsum("nd,pmd->npm", x, w) + b, axis=1)
+
+    def step(self, x):
+        return tf.cast(x > 0, x.dtype)
+
+    # ------------------------------------------------------------ gates and layers
+    def add_gate(self, a, b):
+        return tf.add(a, b)
+
+    def mul_gate(self, a, b):
+        return tf.multiply(a, b)
+
+    def max_gate(self, a, b):
+        return tf.maximum(a, b)
+
+    def fully_connected(self, x, w, b):
+        return tf.matmul(x, w, transpose_b=True) + b
+
+    def flatten(self, x):
+        return tf.reshape(x, (x.shape[0], -1))
+
+    def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
+        ph, pw = _pairs(padding)
+        y = tf.nn.conv2d(
+            tf.transpose(x, NHWC),
+            tf.transpose(w, (2, 3, 1, 0)),  # (K, C/G, KH, KW) -> (KH, KW, C/G, K)
+            strides=(1, *_pairs(stride), 1),
+            padding=[[0, 0], [ph, ph], [pw, pw], [0, 0]],
+            dilations=(1, *_pairs(dilation), 1),
+        )
+        return tf.transpose(tf.nn.bias_add(y, b), NCHW)
+
+    def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):
+        ph, pw = _pairs(padding)
+        y = tf.nn.max_pool2d(
+            tf.transpose(x, NHWC),
+            _pairs(kernel_size),
+            _pairs(stride or kernel_size),
+            [[0, 0], [ph, ph], [pw, pw], [0, 0]],
+        )
+        return tf.transpose(y, NCHW)
+
+    def avg_pool2d(self, x, *, kernel_size, stride=None, padding=0):
+        # avg_pool2d has only SAME/VALID: zero-pad explicitly, so padding counts in the divisor
+        y = tf.nn.avg_pool2d(
+            _pad_spatial(tf.transpose(x, NHWC), padding), _pairs(kernel_size), _pairs(stride or kernel_size), "VALID"
+        )
+        return tf.transpose(y, NCHW)
+
+    def residual_add(self, x, fx):
+        return x + fx
+
+    def channel_concat(self, *xs):
+        return tf.concat(xs, axis=1)
+
+    # ------------------------------------------------------------ batch norm: the keras layer
+    def _batch_norm_layer(self, x, gamma, beta, running_mean, running_var, momentum, eps):
+        layer = keras.layers.BatchNormalization(axis=1, momentum=momentum, epsilon=eps, dtype=x.dtype.name)
+        layer.build(x.shape)
+        for variable, value in (
+            (layer.gamma, gamma),
+            (layer.beta, beta),
+            (layer.moving_mean, running_mean),
+            (layer.moving_variance, running_var),
+        ):
+            variable.assign(tf.cast(value, variable.dtype))
+        return layer
+
+    def _batch_norm_vjp(self, dy, x, gamma, beta, running_mean, running_var, momentum, eps, training):
+        layer = self._batch_norm_layer(x, gamma, beta, running_mean, running_var, momentum, eps)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=training)
+        return tuple(tape.gradient(y, [x, layer.gamma, layer.beta], output_gradients=dy))
+
+    def batch_norm_train(self, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
+        layer = self._batch_norm_layer(x, gamma, beta, running_mean, running_var, momentum, eps)
+        y = layer(x, training=True)
+        return y, tf.convert_to_tensor(layer.moving_mean), tf.convert_to_tensor(layer.moving_variance)
+
+    def batch_norm_train_backward(self, dy, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
+        return self._batch_norm_vjp(dy, x, gamma, beta, running_mean, running_var, momentum, eps, training=True)
+
+    def batch_norm_eval(self, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
+        return self._batch_norm_layer(x, gamma, beta, running_mean, running_var, 0.9, eps)(x, training=False)
+
+    def batch_norm_eval_backward(self, dy, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
+        return self._batch_norm_vjp(dy, x, gamma, beta, running_mean, running_var, 0.9, eps, training=False)
+
+    # ------------------------------------------------------------ dropout
+    def dropout(self, x, *, mask, p):
+        return x * mask / (1.0 - p)
+
+    def dropout_mask(self, *, shape, p, seed):
+        kept = tf.nn.experimental.stateless_dropout(tf.ones(shape, tf.float64), rate=p, seed=[int(seed), 0])
+        return tf.cast(kept != 0, tf.float64)
+
+    # ------------------------------------------------------------ initialisation, in keras' kernel layout
+    def _draw(self, initializer, shape):
+        shape = tuple(shape)
+        keras_shape = (shape[1], shape[0]) if len(shape) == 2 else (*shape[2:], shape[1], shape[0])
+        kernel = initializer(keras_shape, dtype="float64")
+        return tf.transpose(kernel, (1, 0) if len(shape) == 2 else (3, 2, 0, 1))
+
+    def small_random(self, *, shape, seed, scale=0.01):
+        return self._draw(keras.initializers.RandomNormal(stddev=scale, seed=int(seed)), shape)
+
+    def large_random(self, *, shape, seed, scale=1.0):
+        return self.small_random(shape=shape, seed=seed, scale=scale)
+
+    def xavier_normal(self, *, shape, seed, gain=1.0):
+        init = keras.initializers.VarianceScaling(gain**2, "fan_avg", "truncated_normal", seed=int(seed))
+        return self._draw(init, shape)
+
+    def xavier_uniform(self, *, shape, seed, gain=1.0):
+        return self._draw(keras.initializers.VarianceScaling(gain**2, "fan_avg", "uniform", seed=int(seed)), shape)
+
+    def he_normal(self, *, shape, seed):
+        return self._draw(keras.initializers.HeNormal(seed=int(seed)), shape)
+
+    def he_uniform(self, *, shape, seed):
+        return self._draw(keras.initializers.HeUniform(seed=int(seed)), shape)
+
+    # ------------------------------------------------------------ regularization: keras regularizers
+    def l1_penalty(self, w, *, l1):
+        return keras.regularizers.L1(l1)(w)
+
+    def l2_penalty(self, w, *, l2):
+        return keras.regularizers.L2(l2)(w)
+
+    def elastic_net_penalty(self, w, *, l1, l2):
+        return keras.regularizers.L1L2(l1=l1, l2=l2)(w)
+
+    # ------------------------------------------------------------ optimizers: keras optimizers, state carried
+    def _optimizer_step(self, make, param, grad, state, weight_decay):
+        """One apply_gradients; the state is the optimizer and its variable."""
+        if state is None:
+            state = {"variable": tf.Variable(param), "optimizer": make()}
+        variable = state["variable"]
+        variable.assign(param)
+        grad = grad + weight_decay * param if weight_decay else grad  # coupled L2, as the reference
+        state["optimizer"].apply_gradients([(grad, variable)])
+        return tf.convert_to_tensor(variable), state
+
+    def sgd(self, param, grad, *, state=None, lr, weight_decay=0.0):
+        return self._optimizer_step(lambda: keras.optimizers.SGD(lr), param, grad, state, weight_decay)
+
+    def sgd_momentum(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
+        make = lambda: keras.optimizers.SGD(lr, momentum=momentum)  # noqa: E731
+        return self._optimizer_step(make, param, grad, state, weight_decay)
+
+    def sgd_nesterov(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
+        make = lambda: keras.optimizers.SGD(lr, momentum=momentum, nesterov=True)  # noqa: E731
+        return self._optimizer_step(make, param, grad, state, weight_decay)
+
+    def adagrad(self, param, grad, *, state=None, lr, eps=1e-10, initial_accumulator=0.0, weight_decay=0.0):
+        make = lambda: keras.optimizers.Adagrad(lr, initial_accumulator_value=initial_accumulator, epsilon=eps)  # noqa: E731
+        return self._optimizer_step(make, param, grad, state, weight_decay)
+
+    def rmsprop(self, param, grad, *, state=None, lr, rho=0.99, eps=1e-8, weight_decay=0.0):
+        make = lambda: keras.optimizers.RMSprop(lr, rho=rho, epsilon=eps)  # noqa: E731
+        return self._optimizer_step(make, param, grad, state, weight_decay)
+
+    def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        make = lambda: keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2, epsilon=eps)  # noqa: E731
+        return self._optimizer_step(make, param, grad, state, weight_decay)
+
+    # ------------------------------------------------------------ learning-rate schedules
+    def _schedule(self, schedule, steps):
+        return tf.stack([schedule(int(t)) for t in steps.numpy()])
+
+    def step_decay(self, *, steps, lr, drop, every):
+        schedule = keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=every, decay_rate=drop, staircase=True)
+        return self._schedule(schedule, steps)
+
+    def exponential_decay(self, *, steps, lr, gamma):
+        return self._schedule(keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=1, decay_rate=gamma), steps)
+
+    def inverse_time_decay(self, *, steps, lr, k):
+        return self._schedule(keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=k), steps)
+
+    def cosine_decay(self, *, steps, lr, period, lr_min=0.0):
+        schedule = keras.optimizers.schedules.CosineDecay(lr, decay_steps=period, alpha=lr_min / lr)
+        return self._schedule(schedule, steps)
+
+    # ------------------------------------------------------------ preprocessing
+    def subtract_mean_image(self, x):
+        return x - tf.reduce_mean(x, axis=0, keepdims=True)
+
+    def subtract_channel_mean(self, x):
+        return x - tf.reduce_mean(x, axis=(0, 2, 3), keepdims=True)
+
+    def standardize_channels(self, x, *, eps=1e-8):
+        centred = self.subtract_channel_mean(x)
+        return centred / (tf.sqrt(tf.reduce_mean(tf.square(centred), axis=(0, 2, 3), keepdims=True)) + eps)
+
+
+if tf is not None:
+    with_autograd_backwards(TensorFlowBackend, _vjp)
