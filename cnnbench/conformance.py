@@ -148,8 +148,17 @@ def _failure(backend: Backend, op: Op, case: Case, dtype: str, direction: str, s
     return Result(backend.name, op.name, case.name, dtype, direction, "error", detail=detail, selector=selector)
 
 
-def check(backend: Backend, op: Op, case: Case, dtype: str, direction: str = "forward", selector: str = "") -> Result:
-    """Compare ``backend`` with the reference on one case; never raises for a backend's fault."""
+def check(
+    backend: Backend,
+    op: Op,
+    case: Case,
+    dtype: str,
+    direction: str = "forward",
+    selector: str = "",
+    reference: Backend | None = None,
+) -> Result:
+    """Compare ``backend`` with the reference (by default the NumPy reference under the
+    backend's declared conventions) on one case; never raises for a backend's fault."""
     label = (backend.name, op.name, case.name, dtype, direction)
     if dtype not in backend.dtypes:
         return Result(*label, "unsupported", detail=f"{backend.name} does not run {dtype}", selector=selector)
@@ -160,8 +169,8 @@ def check(backend: Backend, op: Op, case: Case, dtype: str, direction: str = "fo
     if direction == "backward" and (not op.differentiable or op.kind != "elementwise"):
         raise ValueError(f"direction: {op.name} has no backward")
     if op.kind == "statistical":
-        return check_statistical(backend, op, case, dtype, selector)
-    ref = reference_for(backend)
+        return check_statistical(backend, op, case, dtype, selector, reference)
+    ref = reference or reference_for(backend)
     dy = None
     if direction == "backward":
         first = next(iter(execute(ref, op, case, "float64", "forward").values()))
@@ -231,10 +240,12 @@ def input_sensitivity(ref, op: Op, case: Case, dtype: str, direction: str, dy, e
     return moved
 
 
-def check_statistical(backend: Backend, op: Op, case: Case, dtype: str, selector: str = "") -> Result:
+def check_statistical(
+    backend: Backend, op: Op, case: Case, dtype: str, selector: str = "", reference: Backend | None = None
+) -> Result:
     """Seeded sampler: reproducible for a seed, different for another, and distributed as the reference's."""
     label = (backend.name, op.name, case.name, dtype, "forward")
-    ref = reference_for(backend)
+    ref = reference or reference_for(backend)
     params = dict(case.params)
     try:
         fn = backend.op(op.name)

@@ -18,7 +18,7 @@ from reference.conventions import CONVENTIONS
 from .conformance import Result
 from .runner import Run
 
-MARK = {"pass": "✅", "fail": "❌", "not implemented": "—", "error": "💥"}
+MARK = {"pass": "✓", "fail": "✗", "not implemented": "—", "error": "⚠"}
 
 
 def _cell(results: list[Result]) -> tuple[str, str]:
@@ -55,13 +55,24 @@ def matrix(run: Run) -> tuple[list[str], list[list[tuple[str, str]]]]:
     return headers, rows
 
 
+def _convention_cell(entry: dict, textbook: str) -> str:
+    """The declared choice, bold when it departs from the textbook, with what was observed."""
+    declared = entry["declared"]
+    text = f"**{declared}**" if declared != textbook else declared
+    if not entry["checked"]:
+        return f"{text} (no op)"
+    if entry["observed"] == [declared]:
+        return f"{text} ✓"
+    return f"{text} ✗ behaves as {', '.join(entry['observed']) or 'no choice'}"
+
+
 def convention_rows(run: Run) -> tuple[list[str], list[list[str]]]:
     loaded = [b for b in run.backends if b.get("ok")]
     headers = ["convention", "textbook", *(b["name"] for b in loaded), "meaning"]
     rows = []
     for c in CONVENTIONS.values():
-        choices = [b["conventions"].get(c.name, c.textbook) for b in loaded]
-        rows.append([c.name, c.textbook, *(f"**{v}**" if v != c.textbook else v for v in choices), c.meaning])
+        cells = [_convention_cell(b["conventions"][c.name], c.textbook) for b in loaded]
+        rows.append([c.name, c.textbook, *cells, c.meaning])
     return headers, rows
 
 
@@ -104,7 +115,15 @@ def to_markdown(run: Run) -> str:
     ]
     out += _md_table(["op", *headers], [[text for text, _ in row] for row in rows])
     ch, cr = convention_rows(run)
-    out += ["", "## Conventions", "", "Bold: the backend departs from the textbook choice.", "", *_md_table(ch, cr)]
+    out += [
+        "",
+        "## Conventions",
+        "",
+        "Declared choice per backend; bold where it departs from the textbook. ✓: at the kink and tie cases "
+        "the backend behaves as declared and as no other choice.",
+        "",
+        *_md_table(ch, cr),
+    ]
     failures = [r for r in run.results if r.status in ("fail", "error")]
     out += ["", f"## Failures ({len(failures)})", ""]
     for r in failures:

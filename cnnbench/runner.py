@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -10,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from backends.registry import LoadedBackend
-from reference.catalog import OPS, Op
+from reference.catalog import CATALOG, OPS, Op
 
 from .conformance import Result, check, directions
+from .crosscheck import reference_suspect
+from .observe import observe_all
 from .tolerance import DTYPES
 
 
@@ -52,10 +55,15 @@ def environment() -> dict[str, str]:
 
 
 def describe_backend(loaded: LoadedBackend) -> dict:
+    """Name, versions, dtypes, and per convention the declared and the observed choices."""
     b = loaded.backend
     info = {"name": loaded.name, "spec": loaded.spec, "ok": loaded.ok, "reason": loaded.reason}
     if b is not None:
-        info.update(dtypes=list(b.dtypes), conventions=dict(b.conventions), versions=b.versions())
+        observed = {
+            name: {"declared": o.declared, "observed": list(o.matching), "checked": o.checked}
+            for name, o in observe_all(b).items()
+        }
+        info.update(dtypes=list(b.dtypes), versions=b.versions(), conventions=observed)
     return info
 
 
@@ -71,4 +79,18 @@ def run_conformance(loaded: Iterable[LoadedBackend], ops: Iterable[Op] = OPS, dt
                     if dtype not in lb.backend.dtypes:
                         continue
                     results += [check(lb.backend, op, case, dtype, d, lb.selector) for d in directions(op)]
-    return Run(results, [describe_backend(lb) for lb in loaded], environment())
+    return Run(_with_suspects(results, loaded), [describe_backend(lb) for lb in loaded], environment())
+
+
+def _with_suspects(results: list[Result], loaded: list[LoadedBackend]) -> list[Result]:
+    """Append the three-way cross-check's verdict to each failure where it suspects the reference."""
+    backends = {lb.name: lb.backend for lb in loaded if lb.ok}
+    out = []
+    for r in results:
+        if r.status == "fail":
+            op = CATALOG[r.op]
+            case = next((c for c in op.cases() if c.name == r.case), None)
+            suspect = case and reference_suspect(backends[r.backend], backends.values(), op, case, r.dtype, r.direction)
+            r = dataclasses.replace(r, detail=f"{r.detail}\n{suspect}") if suspect else r
+        out.append(r)
+    return out

@@ -203,6 +203,7 @@ def pool_cases(seed: int) -> list[Case]:
         pool_case("3x3_stride2_pad1_odd", distinct(seed + 1, 1, 2, 7, 9), 3, stride=2, padding=1),
         pool_case("nonsquare_2x3_stride1", distinct(seed + 2, 2, 2, 5, 6), (2, 3), stride=1),
         pool_case("stride_gt_kernel", distinct(seed + 3, 1, 2, 9, 9), 2, stride=3),
+        pool_case("ragged_last_window", distinct(seed + 6, 1, 2, 8, 8), 3, stride=2),  # floor, not ceil: 3 windows
         pool_case("kernel_fills_input", distinct(seed + 4, 2, 1, 4, 4), 4),
         pool_case(
             "ties_overlapping", small_ints(seed + 5, 2, 2, 6, 6, low=0, high=2), 3, stride=1, padding=1, smooth=False
@@ -273,11 +274,16 @@ def dropout_mask_cases() -> list[Case]:
 
 
 # ---------------------------------------------------------------- init and penalties
-def init_cases(**params: Any) -> list[Case]:
-    return [
+def init_cases(extra: dict[str, Any] | None = None, **params: Any) -> list[Case]:
+    """Two layouts; ``extra`` adds a case with a non-default knob (gain, scale) that must be honoured."""
+    cases = [
         Case("linear_256x512", (), {"shape": (256, 512), "seed": 3, **params}),
         Case("conv_64x32x3x3", (), {"shape": (64, 32, 3, 3), "seed": 4, **params}),
     ]
+    if extra:
+        knobs = "_".join(f"{k}_{v}" for k, v in extra.items())
+        cases.append(Case(f"linear_{knobs}", (), {"shape": (256, 512), "seed": 5, **params, **extra}))
+    return cases
 
 
 def penalty_cases(**params: Any) -> list[Case]:
@@ -290,6 +296,12 @@ def penalty_cases(**params: Any) -> list[Case]:
 
 
 # ---------------------------------------------------------------- optimizers and schedules
+def _alternating(seed: int, steps: int, n: int) -> np.ndarray:
+    """Gradients that flip sign each step and shrink after a large first one."""
+    scale = np.where(np.arange(steps) == 0, 4.0, 0.1)[:, None]
+    return scale * (-1.0) ** np.arange(steps)[:, None] * (np.abs(normal(seed, steps, n)) + 0.1)
+
+
 def optimizer_cases(**hyper: Any) -> list[Case]:
     """Several steps with the state carried: inputs (param,), params hold the gradient sequence."""
     return [
@@ -300,6 +312,8 @@ def optimizer_cases(**hyper: Any) -> list[Case]:
             {"grads": normal(173, 8, 3, 3), **hyper, "weight_decay": 2**-7},
             reduction=8,
         ),
+        # a sign-flipping gradient with a large first step: second-moment averages fall as well as rise
+        Case("alternating_7_steps", (normal(176, 6),), {"grads": _alternating(177, 7, 6), **hyper}, reduction=7),
         # probes where eps enters; in half precision eps and g^2 underflow to zero, so float32 and up only
         Case(
             "tiny_grads_1e-6",

@@ -132,10 +132,17 @@ OPS: tuple[Op, ...] = (
     _op(dropout, "dropout", "dropout", cases.dropout_cases),
     _op(dropout, "dropout_mask", "dropout", cases.dropout_mask_cases, kind="statistical"),
     # initialisation
-    _op(init, "small_random", "init", partial(cases.init_cases, scale=0.01), kind="statistical"),
+    _op(init, "small_random", "init", partial(cases.init_cases, {"scale": 0.05}, scale=0.01), kind="statistical"),
     _op(init, "large_random", "init", partial(cases.init_cases, scale=1.0), kind="statistical"),
-    _op(init, "xavier_normal", "init", cases.init_cases, kind="statistical", conventions=("init_normal",)),
-    _op(init, "xavier_uniform", "init", cases.init_cases, kind="statistical"),
+    _op(
+        init,
+        "xavier_normal",
+        "init",
+        partial(cases.init_cases, {"gain": 2.0}),
+        kind="statistical",
+        conventions=("init_normal",),
+    ),
+    _op(init, "xavier_uniform", "init", partial(cases.init_cases, {"gain": 2.0}), kind="statistical"),
     _op(init, "he_normal", "init", cases.init_cases, kind="statistical", conventions=("init_normal",)),
     _op(init, "he_uniform", "init", cases.init_cases, kind="statistical"),
     # regularization

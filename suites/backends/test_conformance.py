@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from cnnbench.conformance import check, directions
+from cnnbench.conformance import directions
 from reference.catalog import OPS
-from suites.verdict import assert_conforms
+from suites.conftest import loaded_backends
+from suites.verdict import check_and_assert
 
 FIXED = [
     pytest.param(op, case, direction, id=f"{op.name}[{case.name}]-{direction}")
@@ -30,12 +31,12 @@ GENERATED = [
 
 
 @pytest.mark.parametrize("op,case,direction", FIXED)
-def test_fixed_case(loaded_backend, dtype, op, case, direction):
-    assert_conforms(check(loaded_backend.backend, op, case, dtype, direction, loaded_backend.selector))
+def test_fixed_case(loaded_backend, dtype, op, case, direction, pytestconfig):
+    check_and_assert(loaded_backend, op, case, dtype, direction, loaded_backends(pytestconfig))
 
 
 @pytest.mark.parametrize("op,direction", GENERATED)
-def test_generated_case(loaded_backend, dtype, op, direction):
+def test_generated_case(loaded_backend, dtype, op, direction, pytestconfig):
     backend = loaded_backend.backend
     needed = op.name if direction == "forward" else f"{op.name}_backward"
     if not backend.implements(needed):
@@ -43,6 +44,6 @@ def test_generated_case(loaded_backend, dtype, op, direction):
 
     @given(case=op.strategy())
     def conforms(case):
-        assert_conforms(check(backend, op, case, dtype, direction, loaded_backend.selector))
+        check_and_assert(loaded_backend, op, case, dtype, direction, loaded_backends(pytestconfig))
 
     conforms()

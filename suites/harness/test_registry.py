@@ -109,3 +109,35 @@ def test_suite_fails_a_plugin_whose_convention_declaration_is_false(plugin_path)
 def test_unknown_backend_is_a_usage_error(plugin_path):
     done = _pytest("suites/backends/test_conformance.py", "--backend", "nonsense", plugin_root=plugin_path)
     assert done.returncode == 4 and "unknown backend 'nonsense'" in done.stderr
+
+
+def test_a_false_convention_declaration_is_exposed(plugin_path):
+    from cnnbench.observe import observe
+
+    honest = observe(load("tinyplug:TinyBackend").backend, "grad_at_kink")
+    sloppy = observe(load("tinyplug:SloppyBackend").backend, "grad_at_kink")
+    assert honest.confirmed and honest.matching == ("left",)
+    assert not sloppy.confirmed and sloppy.declared == "left" and sloppy.matching == ("right",)
+
+
+def test_cross_check_names_the_reference_when_two_frameworks_agree_against_it(plugin_path):
+    """Negative control for the reference itself: a wrong reference relu is exposed by two agreeing backends."""
+    from backends.numpy_backend import NumpyBackend
+    from cnnbench.conformance import check
+    from cnnbench.crosscheck import reference_suspect
+    from reference.catalog import CATALOG
+
+    op = CATALOG["relu"]
+    wrong = NumpyBackend()
+    wrong.relu = lambda x: op.forward(x) * 1.001
+    case = op.cases()[0]
+    tiny, other_tiny, sloppy = (load(f"tinyplug:{n}").backend for n in ("TinyBackend", "TinyBackend", "SloppyBackend"))
+    assert check(tiny, op, case, "float64", reference=wrong).status == "fail"
+    verdict = reference_suspect(tiny, [other_tiny], op, case, "float64", "forward", reference=wrong)
+    assert (
+        verdict
+        == "tiny and tiny agree with each other and both disagree with the reference: the reference is the suspect"
+    )
+    # against the true reference nothing is suspected, and a lone dissenter does not accuse it
+    kink = next(c for c in op.cases() if not c.smooth)
+    assert reference_suspect(sloppy, [tiny], op, kink, "float64", "backward") == ""
