@@ -171,27 +171,19 @@ def check(
     if op.kind == "statistical":
         return check_statistical(backend, op, case, dtype, selector, reference)
     ref = reference or reference_for(backend)
-    dy = None
-    if direction == "backward":
-        first = next(iter(execute(ref, op, case, "float64", "forward").values()))
-        dy = round_to(cotangent(op, case, first.shape), dtype).astype(np.float64)
-    expected = {
-        k: v.astype(np.float64) for k, v in execute(ref, op, _as_float64(case, dtype), "float64", direction, dy).items()
-    }
-    own = execute(ref, op, case, "float32", direction, dy)  # the reference's own float32 run
-    moved = input_sensitivity(ref, op, case, dtype, direction, dy, expected)
+    dy = upstream(ref, op, case, dtype, direction)
+    expected = expected_outputs(ref, op, case, dtype, direction, dy)
+    kappa, own_errors = amplification(ref, op, case, direction, dy, expected)
     try:
         actual = execute(backend, op, case, dtype, direction, dy)
     except Exception as exc:  # the backend's fault: report, do not crash the run
         return _failure(backend, op, case, dtype, direction, selector, exc)
-    comparisons, own_errors = [], []
+    comparisons = []
     for key, want in expected.items():
         if key not in actual:
             return Result(*label, "error", detail=f"{key}: missing from the backend's result", selector=selector)
-        own_errors.append(float(np.max(normalized_error(own[key], want), initial=0.0)))
         reduction = max(case.reduction, (dy.size // max(want.size, 1)) if dy is not None else 1)
-        limit = bound(dtype, reduction, op.tolerance, own_errors[-1], moved[key])
-        comparisons.append(compare(actual[key], want, limit, key))
+        comparisons.append(compare(actual[key], want, bound(dtype, reduction, op.tolerance, kappa[key]), key))
     worst = max(comparisons, key=lambda c: c.error / c.tolerance if c.tolerance else (0.0 if c.ok else np.inf))
     status = "pass" if all(c.ok for c in comparisons) else "fail"
     params = {k: (v if not isinstance(v, np.ndarray) else f"array{v.shape}") for k, v in case.params.items()}
@@ -199,45 +191,59 @@ def check(
     shapes = ", ".join(f"{n}{tuple(x.shape)}" for n, x in zip(names, case.inputs, strict=True))
     detail = "\n".join([f"inputs: {shapes or '-'}; params: {params}", *(c.message for c in comparisons)])
     # "as accurate as a careful float32 implementation", as a number (floor: half an ulp)
-    ratio = (
-        max(c.error for c in comparisons) / max(max(own_errors), machine_eps("float32") / 2)
-        if dtype == "float32"
-        else None
-    )
+    ratio = None
+    if dtype == "float32":
+        ratio = max(c.error for c in comparisons) / max(max(own_errors.values()), machine_eps("float32") / 2)
     return Result(*label, status, worst.error, worst.tolerance, ratio, detail, selector)
 
 
-def _as_float64(case: Case, dtype: str) -> Case:
-    """The case with every float array rounded to ``dtype`` and held in float64 (exactly)."""
-
-    def up(v: Any) -> Any:
-        if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating):
-            return round_to(v, dtype).astype(np.float64)
-        return v
-
-    return Case(
-        case.name,
-        tuple(up(x) for x in case.inputs),
-        {k: up(v) for k, v in case.params.items()},
-        case.reduction,
-        case.smooth,
-    )
+def upstream(ref: Backend, op: Op, case: Case, dtype: str, direction: str) -> np.ndarray | None:
+    """The cotangent dy for a backward check, rounded to ``dtype``; None for forward."""
+    if direction != "backward":
+        return None
+    first = next(iter(execute(ref, op, case, "float64", "forward").values()))
+    return round_to(cotangent(op, case, first.shape), dtype).astype(np.float64)
 
 
-def input_sensitivity(ref, op: Op, case: Case, dtype: str, direction: str, dy, expected) -> dict[str, float]:
-    """Largest normalized move of the float64 reference when the positional inputs get
-    relative noise of size eps(dtype) (two draws). Zero for kink/tie cases and exact ops."""
-    moved = dict.fromkeys(expected, 0.0)
-    if not case.smooth or op.tolerance == "exact":
-        return moved
-    base = _as_float64(case, dtype)
-    for seed in (1, 2):
-        rng = np.random.default_rng(seed)
-        noisy = tuple(x * (1 + machine_eps(dtype) * rng.uniform(-1, 1, x.shape)) for x in base.inputs)
-        out = execute(ref, op, dataclasses.replace(base, inputs=noisy), "float64", direction, dy)
-        for key, want in expected.items():
-            moved[key] = max(moved[key], float(np.max(normalized_error(out[key], want), initial=0.0)))
-    return moved
+def expected_outputs(ref: Backend, op: Op, case: Case, dtype: str, direction: str, dy) -> dict[str, np.ndarray]:
+    """The float64 reference on the inputs as the backend sees them (rounded to ``dtype``)."""
+    out = execute(ref, op, _rounded(case, dtype), "float64", direction, dy)
+    return {k: v.astype(np.float64) for k, v in out.items()}
+
+
+def _rounded(case: Case, dtype: str, noise: np.random.Generator | None = None) -> Case:
+    """The case with float arrays rounded to ``dtype`` and held in float64 (exactly); with
+    ``noise``, the positional inputs first get relative noise of one float32 epsilon."""
+
+    def up(v: Any, jitter: bool = False) -> Any:
+        if not (isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)):
+            return v
+        if jitter:
+            v = v * (1 + machine_eps("float32") * noise.uniform(-1, 1, v.shape))
+        return round_to(v, dtype).astype(np.float64)
+
+    inputs = tuple(up(np.asarray(x), noise is not None) for x in case.inputs)
+    return dataclasses.replace(case, inputs=inputs, params={k: up(v) for k, v in case.params.items()})
+
+
+def amplification(ref, op: Op, case: Case, direction: str, dy, expected) -> tuple[dict[str, float], dict[str, float]]:
+    """(kappa, own error) per output. kappa: this case's error amplification in float32 ulps,
+    the larger of the reference's own float32 rounding error (worst of three rounding
+    patterns: the inputs as given and twice jittered by one ulp) and how far the exact
+    result moves under that jitter. Kink and tie cases and exact ops are not jittered."""
+    own32 = execute(ref, op, case, "float32", direction, dy)
+    own = {k: float(np.max(normalized_error(own32[k], want), initial=0.0)) for k, want in expected.items()}
+    worst = dict(own)
+    if case.smooth and op.tolerance != "exact":
+        for seed in (1, 2):
+            jittered = _rounded(case, "float32", np.random.default_rng(seed))
+            exact = execute(ref, op, jittered, "float64", direction, dy)
+            rounded = execute(ref, op, jittered, "float32", direction, dy)
+            for k, want in expected.items():
+                moved = float(np.max(normalized_error(exact[k], want), initial=0.0))
+                rounding = float(np.max(normalized_error(rounded[k], exact[k]), initial=0.0))
+                worst[k] = max(worst[k], moved, rounding)
+    return {k: v / machine_eps("float32") for k, v in worst.items()}, own
 
 
 def check_statistical(

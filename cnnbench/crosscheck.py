@@ -1,21 +1,38 @@
 """The three-way cross-check: when a backend fails against the reference, ask the
 other frameworks.
 
-If another independent backend fails the same check too, and the two agree with
-each other (one used as the yardstick for the other, in float64 where it can),
-the reference is the likelier culprit, and the failure says so.
+Another independent backend runs the same case (in float64 where it can, on the
+inputs exactly as the failing backend saw them). If it too is far from the
+reference, yet the two are ten times closer to each other than either is to the
+reference, the reference is the likelier culprit, and the failure says so. Two
+backends that merely share a precision limit do not agree that closely.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from backends.base import Backend
 from backends.numpy_backend import NumpyBackend
 from reference.cases import Case
 from reference.catalog import Op
 
-from .conformance import check
+from .compare import normalized_error
+from .conformance import _rounded, execute, expected_outputs, reference_for, upstream
+
+AGREEMENT = 0.1
+
+
+def _distance(actual: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -> float:
+    worst = 0.0
+    for key, want in expected.items():
+        got = actual.get(key)
+        if got is None or np.shape(got) != np.shape(want):
+            return float("inf")
+        worst = max(worst, float(np.max(normalized_error(got, want), initial=0.0)))
+    return worst
 
 
 def reference_suspect(
@@ -28,14 +45,25 @@ def reference_suspect(
     reference: Backend | None = None,
 ) -> str:
     """A sentence naming the reference as the suspect, or "" when nothing points at it."""
+    ref = reference or reference_for(backend)
+    dy = upstream(ref, op, case, dtype, direction)
+    expected = expected_outputs(ref, op, case, dtype, direction, dy)
+    mine = _distance(execute(backend, op, case, dtype, direction, dy), expected)
     for other in others:
-        if other is backend or isinstance(other, NumpyBackend) or dtype not in other.dtypes:
+        if other is backend or isinstance(other, NumpyBackend):
             continue
-        if check(other, op, case, dtype, direction, reference=reference).status != "fail":
+        precision = "float64" if "float64" in other.dtypes else dtype
+        try:
+            theirs = execute(other, op, _rounded(case, dtype), precision, direction, dy)
+        except Exception:  # a peer that cannot run the case has no say
             continue
-        if check(backend, op, case, dtype, direction, reference=other).passed:
+        if min(mine, _distance(theirs, expected)) <= 0:
+            continue
+        between = _distance(execute(backend, op, case, dtype, direction, dy), theirs)
+        if between <= AGREEMENT * min(mine, _distance(theirs, expected)):
             return (
-                f"{backend.name} and {other.name} agree with each other and both disagree with the "
-                f"reference: the reference is the suspect"
+                f"{backend.name} and {other.name} ({precision}) agree with each other (error {between:.3g}) far "
+                f"more closely than with the reference (errors {mine:.3g}, {_distance(theirs, expected):.3g}): "
+                f"the reference is the suspect"
             )
     return ""

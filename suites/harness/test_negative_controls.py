@@ -12,7 +12,7 @@ import pytest
 
 from cnnbench.compare import compare
 from cnnbench.stats import same_distribution
-from cnnbench.tolerance import RTOL, bound, tolerance
+from cnnbench.tolerance import RTOL, bound
 from reference import conv, dropout
 from reference.cases import normal
 
@@ -20,7 +20,7 @@ x = normal(1, 2, 3, 6, 6)
 w = normal(2, 4, 3, 3, 3)
 b = normal(3, 4)
 expected = conv.conv2d(x, w, b, padding=1)
-tol = tolerance("float32", 27)
+tol = bound("float32", 27)
 
 WRONG = {
     "zeros": np.zeros_like(expected),
@@ -39,7 +39,7 @@ def test_wrong_result_is_rejected(name):
 
 def test_missing_dropout_scale_is_rejected():
     xs, mask = normal(4, 5, 5), dropout.dropout_mask(shape=(5, 5), p=0.5, seed=0)
-    assert not compare(xs * mask, dropout.dropout(xs, mask=mask, p=0.5), tolerance("float32")).ok
+    assert not compare(xs * mask, dropout.dropout(xs, mask=mask, p=0.5), bound("float32")).ok
 
 
 def test_float32_rounding_is_accepted():
@@ -61,10 +61,10 @@ def test_failure_message_names_the_worst_element():
 
 
 def test_exact_class_tolerates_nothing_and_bounds_only_widen_with_conditioning():
-    assert tolerance("float32", 100, "exact") == 0.0
-    assert tolerance("float64", 4) == 2 * RTOL["float64"]
-    assert bound("float32", 1, "rounding", 0.0) == RTOL["float32"]
-    assert bound("float32", 1, "rounding", 1e-3) == pytest.approx(1e-2)
+    assert bound("float32", 100, "exact", kappa=1e6) == 0.0
+    assert bound("float64", 4) == 2 * RTOL["float64"]
+    assert bound("float32", 1, "rounding", kappa=0.5) == RTOL["float32"]
+    assert bound("float32", 4, "rounding", kappa=300.0) == pytest.approx(300 * RTOL["float32"])
 
 
 def test_distribution_tests_accept_the_same_law_and_reject_others():

@@ -134,10 +134,8 @@ def test_cross_check_names_the_reference_when_two_frameworks_agree_against_it(pl
     tiny, other_tiny, sloppy = (load(f"tinyplug:{n}").backend for n in ("TinyBackend", "TinyBackend", "SloppyBackend"))
     assert check(tiny, op, case, "float64", reference=wrong).status == "fail"
     verdict = reference_suspect(tiny, [other_tiny], op, case, "float64", "forward", reference=wrong)
-    assert (
-        verdict
-        == "tiny and tiny agree with each other and both disagree with the reference: the reference is the suspect"
-    )
-    # against the true reference nothing is suspected, and a lone dissenter does not accuse it
+    assert verdict.startswith("tiny and tiny (float64) agree with each other (error 0) far more closely")
+    assert verdict.endswith("the reference is the suspect")
+    # against the true reference a lone dissenter accuses nobody
     kink = next(c for c in op.cases() if not c.smooth)
     assert reference_suspect(sloppy, [tiny], op, kink, "float64", "backward") == ""
