@@ -20,27 +20,31 @@ class Comparison:
     message: str
 
 
-def normalized_error(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Per-element |a - r| / (|r| + rms(r)); NaN or inf in ``actual`` counts as infinite."""
+def normalized_error(actual: np.ndarray, expected: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """Per-element max(|a - r| - floor, 0) / (|r| + rms(r)); NaN or inf in ``actual`` counts
+    as infinite. ``floor`` forgives absolute differences below it (flushed subnormals)."""
     a = np.asarray(actual, dtype=np.float64)
     r = np.asarray(expected, dtype=np.float64)
     rms = float(np.sqrt(np.mean(r * r))) if r.size else 0.0
     scale = np.abs(r) + rms
-    diff = np.abs(a - r)
+    diff = np.maximum(np.abs(a - r) - floor, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         err = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), np.where(diff > 0, np.inf, 0.0))
     return np.where(np.isfinite(a) | (a == r), err, np.inf)
 
 
-def compare(actual: object, expected: np.ndarray, tolerance: float, what: str = "output") -> Comparison:
-    """Compare ``actual`` with ``expected`` under relative ``tolerance`` (see tolerance.py)."""
+def compare(
+    actual: object, expected: np.ndarray, tolerance: float, what: str = "output", floor: float = 0.0
+) -> Comparison:
+    """Compare ``actual`` with ``expected`` under relative ``tolerance`` (see tolerance.py);
+    absolute differences below ``floor`` are forgiven."""
     a = np.asarray(actual)
     r = np.asarray(expected)
     if a.shape != r.shape:
         return Comparison(False, np.inf, tolerance, f"{what}: shape {a.shape}, expected {r.shape}")
     if r.size == 0:
         return Comparison(True, 0.0, tolerance, f"{what}: empty")
-    err = normalized_error(a, r)
+    err = normalized_error(a, r, floor)
     worst = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
     e = float(err[worst])
     ok = e <= tolerance

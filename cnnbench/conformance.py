@@ -35,7 +35,7 @@ from reference.conventions import validate
 
 from .compare import compare, normalized_error
 from .stats import same_distribution
-from .tolerance import bound, machine_eps
+from .tolerance import bound, machine_eps, smallest_normal
 
 DIRECTIONS = ("forward", "backward")
 STATUSES = ("pass", "fail", "not implemented", "unsupported", "error")
@@ -183,7 +183,8 @@ def check(
         if key not in actual:
             return Result(*label, "error", detail=f"{key}: missing from the backend's result", selector=selector)
         reduction = max(case.reduction, (dy.size // max(want.size, 1)) if dy is not None else 1)
-        comparisons.append(compare(actual[key], want, bound(dtype, reduction, op.tolerance, kappa[key]), key))
+        limit = bound(dtype, reduction, op.tolerance, kappa[key])
+        comparisons.append(compare(actual[key], want, limit, key, smallest_normal(dtype)))
     worst = max(comparisons, key=lambda c: c.error / c.tolerance if c.tolerance else (0.0 if c.ok else np.inf))
     status = "pass" if all(c.ok for c in comparisons) else "fail"
     params = {k: (v if not isinstance(v, np.ndarray) else f"array{v.shape}") for k, v in case.params.items()}

@@ -5,7 +5,8 @@ on the same (already rounded) inputs. Element i passes when
 
     |a_i - r_i| <= tol * (|r_i| + rms(r)),   tol = RTOL[d] * sqrt(reduction)
 
-``rms(r)`` lets elements that are small by cancellation carry the absolute error
+Absolute differences below the dtype's smallest normal number are forgiven
+(subnormals may be flushed to zero). ``rms(r)`` lets elements that are small by cancellation carry the absolute error
 of their neighbours; ``reduction`` is the longest sum feeding one output element
 (catalog case), since rounding errors of a sum grow like its square root. Ops of
 tolerance class "exact" (pure data movement) must match to the bit.
@@ -41,6 +42,12 @@ RTOL: dict[str, float] = {
 }
 
 DTYPES = tuple(RTOL)
+
+
+def smallest_normal(dtype: str) -> float:
+    """Differences below this are forgiven: flushing subnormals to zero (FTZ/DAZ, as
+    TensorFlow's CPU kernels do) is a legitimate choice, not an error."""
+    return float(np.finfo(np.float32 if dtype == "bfloat16" else np.dtype(dtype)).tiny)
 
 
 def machine_eps(dtype: str) -> float:

@@ -67,6 +67,8 @@ def softmax_cases() -> list[Case]:
         Case("single_1x1", (normal(2, 1, 1),), {"axis": -1}),
         Case("huge_logits_pm1000", (1000.0 * np.sign(normal(3, 3, 7)) + normal(4, 3, 7),), {"axis": -1}, reduction=7),
         Case("axis1_3d", (normal(5, 2, 5, 3),), {"axis": 1}, reduction=5),
+        # the small probabilities are float32 subnormals (e^-92): frameworks may flush them to zero
+        Case("subnormal_tail", (np.array([[144.8, 52.4, 60.0], [0.5, -91.0, 3.0]]),), {"axis": -1}, reduction=3),
     ]
 
 

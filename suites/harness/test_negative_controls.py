@@ -12,7 +12,7 @@ import pytest
 
 from cnnbench.compare import compare
 from cnnbench.stats import same_distribution
-from cnnbench.tolerance import RTOL, bound
+from cnnbench.tolerance import RTOL, bound, smallest_normal
 from reference import conv, dropout
 from reference.cases import normal
 
@@ -77,3 +77,9 @@ def test_distribution_tests_accept_the_same_law_and_reject_others():
         rng.uniform(-np.sqrt(3), np.sqrt(3), 100_000),
     ):  # same variance, other shape
         assert not all(t.ok for t in same_distribution(wrong, base))
+
+
+def test_flushed_subnormals_are_forgiven_but_nothing_larger():
+    floor = smallest_normal("float32")
+    assert compare(np.zeros(2), np.array([5e-41, -5e-41]), 1e-5, floor=floor).ok  # FTZ
+    assert not compare(np.zeros(2), np.array([5e-37, -5e-37]), 1e-5, floor=floor).ok
