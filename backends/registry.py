@@ -28,6 +28,7 @@ BUILTINS: dict[str, str] = {
     "numpy": "backends.numpy_backend:NumpyBackend",
     "torch": "backends.torch_backend:TorchBackend",
     "tensorflow": "backends.tensorflow_backend:TensorFlowBackend",
+    "triton": "backends.triton_backend:TritonBackend",
 }
 ENTRY_POINT_GROUP = "cnnbench.backends"
 ENV_VAR = "CNNBENCH_BACKENDS"

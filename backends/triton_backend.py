@@ -1,0 +1,252 @@
+"""Hand-written Triton kernels (``backends/triton_kernels/``) behind the backend contract.
+
+Arrays live in torch tensors on the GPU. Without CUDA the kernels run on Triton's
+CPU interpreter (TRITON_INTERPRET=1, set here before any kernel is defined) on
+CPU tensors: slow, but the same kernels, which is how CI checks them. Torch is
+used only to hold memory and for views (reshape, broadcast, contiguous copies);
+every computation is a kernel. Ops without a kernel are reported not implemented.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from typing import Any
+
+import numpy as np
+
+from .base import Backend
+
+try:
+    import torch
+
+    if not torch.cuda.is_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")
+    import triton
+
+    from .triton_kernels import elementwise, losses, optim, penalty, random, reduce, schedule, softmax
+except ImportError as exc:  # reported by available()
+    triton = None
+    _IMPORT_ERROR = str(exc)
+
+DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
+
+
+class TritonBackend(Backend):
+    name = "triton"
+    dtypes = ("float32",)
+    devices = ("cuda", "cpu (interpreter)")
+
+    def __init__(self) -> None:
+        self.interpreted = os.environ.get("TRITON_INTERPRET") == "1"
+        self.device = "cpu" if self.interpreted else "cuda"
+
+    def available(self) -> tuple[bool, str]:
+        if triton is None:
+            return False, f"triton is not installed ({_IMPORT_ERROR}; pip install 'cnnbench[triton]')"
+        if not self.interpreted and not torch.cuda.is_available():
+            return False, "no CUDA device, and TRITON_INTERPRET is not 1"
+        return True, ""
+
+    def versions(self) -> dict[str, str]:
+        where = "interpreter (CPU)" if self.interpreted else torch.cuda.get_device_name()
+        return {
+            "triton": triton.__version__,
+            "torch": torch.__version__,
+            "device": where,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        }
+
+    def asarray(self, array: np.ndarray, dtype: str | None = None) -> Any:
+        t = torch.from_numpy(np.asarray(array, order="C"))
+        return t.to(device=self.device, dtype=getattr(torch, DTYPES[dtype]) if dtype else None)
+
+    def to_numpy(self, value: Any) -> np.ndarray:
+        if not isinstance(value, torch.Tensor):
+            return np.asarray(value)
+        value = value.detach().cpu()
+        return (value.float() if value.dtype in (torch.float16, torch.bfloat16) else value).numpy()
+
+    def synchronize(self) -> None:
+        if not self.interpreted:
+            torch.cuda.synchronize()
+
+    # ------------------------------------------------------------ output and loss
+    def softmax(self, x, *, axis=-1):
+        return softmax.softmax(x, axis)
+
+    def softmax_backward(self, dy, x, *, axis=-1):
+        return (softmax.softmax_backward(dy, x, axis),)
+
+    def log_softmax(self, x, *, axis=-1):
+        return softmax.softmax(x, axis, log=True)
+
+    def log_softmax_backward(self, dy, x, *, axis=-1):
+        return (softmax.softmax_backward(dy, x, axis, log=True),)
+
+    def cross_entropy(self, logits, *, target, reduction="mean"):
+        return losses.cross_entropy(logits, target, reduction)
+
+    def cross_entropy_backward(self, dy, logits, *, target, reduction="mean"):
+        return (losses.cross_entropy(logits, target, reduction, dy),)
+
+    def mse(self, pred, *, target, reduction="mean"):
+        return losses.mse(pred, target, reduction)
+
+    def mse_backward(self, dy, pred, *, target, reduction="mean"):
+        return (losses.mse(pred, target, reduction, dy),)
+
+    # ------------------------------------------------------------ activations
+    def sigmoid(self, x):
+        return elementwise.activation(x, "sigmoid")
+
+    def sigmoid_backward(self, dy, x):
+        return (elementwise.activation_backward(dy, x, "sigmoid"),)
+
+    def tanh(self, x):
+        return elementwise.activation(x, "tanh")
+
+    def tanh_backward(self, dy, x):
+        return (elementwise.activation_backward(dy, x, "tanh"),)
+
+    def relu(self, x):
+        return elementwise.activation(x, "relu")
+
+    def relu_backward(self, dy, x):
+        return (elementwise.activation_backward(dy, x, "relu"),)
+
+    def leaky_relu(self, x, *, negative_slope=0.01):
+        return elementwise.activation(x, "leaky_relu", negative_slope)
+
+    def leaky_relu_backward(self, dy, x, *, negative_slope=0.01):
+        return (elementwise.activation_backward(dy, x, "leaky_relu", negative_slope),)
+
+    def elu(self, x, *, alpha=1.0):
+        return elementwise.activation(x, "elu", alpha)
+
+    def elu_backward(self, dy, x, *, alpha=1.0):
+        return (elementwise.activation_backward(dy, x, "elu", alpha),)
+
+    def step(self, x):
+        return elementwise.activation(x, "step")
+
+    # ------------------------------------------------------------ gates and connections
+    def add_gate(self, a, b):
+        return elementwise.binary(a, b, "add")
+
+    def add_gate_backward(self, dz, a, b):
+        return reduce.sum_to(dz, a.shape), reduce.sum_to(dz, b.shape)
+
+    def mul_gate(self, a, b):
+        return elementwise.binary(a, b, "mul")
+
+    def mul_gate_backward(self, dz, a, b):
+        return reduce.sum_to(elementwise.binary(dz, b, "mul"), a.shape), reduce.sum_to(
+            elementwise.binary(dz, a, "mul"), b.shape
+        )
+
+    def max_gate(self, a, b):
+        return elementwise.binary(a, b, "max")
+
+    def max_gate_backward(self, dz, a, b):
+        to_a = elementwise.binary(a, b, "mask_a_first")  # 1 where a wins, ties included
+        da = elementwise.binary(dz, to_a, "mul")
+        db = elementwise.binary(dz, da, "sub")
+        return reduce.sum_to(da, a.shape), reduce.sum_to(db, b.shape)
+
+    def residual_add(self, x, fx):
+        return elementwise.binary(x, fx, "add")
+
+    def residual_add_backward(self, dy, x, fx):
+        return dy.clone(), dy.clone()
+
+    # ------------------------------------------------------------ dropout
+    def dropout(self, x, *, mask, p):
+        return elementwise.binary(x, mask, "mul", 1.0 / (1.0 - p))
+
+    def dropout_backward(self, dy, x, *, mask, p):
+        return (elementwise.binary(dy, mask, "mul", 1.0 / (1.0 - p)),)
+
+    def dropout_mask(self, *, shape, p, seed):
+        return random.sample("mask", shape, seed, p, self.device)
+
+    # ------------------------------------------------------------ initialisation (Philox)
+    def small_random(self, *, shape, seed, scale=0.01):
+        return random.sample("normal", shape, seed, scale, self.device)
+
+    def large_random(self, *, shape, seed, scale=1.0):
+        return self.small_random(shape=shape, seed=seed, scale=scale)
+
+    @staticmethod
+    def _fans(shape):
+        receptive = math.prod(shape[2:])
+        return shape[1] * receptive, shape[0] * receptive
+
+    def xavier_normal(self, *, shape, seed, gain=1.0):
+        fan_in, fan_out = self._fans(shape)
+        return random.sample("normal", shape, seed, gain * math.sqrt(2.0 / (fan_in + fan_out)), self.device)
+
+    def xavier_uniform(self, *, shape, seed, gain=1.0):
+        fan_in, fan_out = self._fans(shape)
+        return random.sample("uniform", shape, seed, gain * math.sqrt(6.0 / (fan_in + fan_out)), self.device)
+
+    def he_normal(self, *, shape, seed):
+        return random.sample("normal", shape, seed, math.sqrt(2.0 / self._fans(shape)[0]), self.device)
+
+    def he_uniform(self, *, shape, seed):
+        return random.sample("uniform", shape, seed, math.sqrt(6.0 / self._fans(shape)[0]), self.device)
+
+    # ------------------------------------------------------------ regularization
+    def l1_penalty(self, w, *, l1):
+        return penalty.elastic_net(w, l1, 0.0)
+
+    def l1_penalty_backward(self, dy, w, *, l1):
+        return (penalty.elastic_net(w, l1, 0.0, dy),)
+
+    def l2_penalty(self, w, *, l2):
+        return penalty.elastic_net(w, 0.0, l2)
+
+    def l2_penalty_backward(self, dy, w, *, l2):
+        return (penalty.elastic_net(w, 0.0, l2, dy),)
+
+    def elastic_net_penalty(self, w, *, l1, l2):
+        return penalty.elastic_net(w, l1, l2)
+
+    def elastic_net_penalty_backward(self, dy, w, *, l1, l2):
+        return (penalty.elastic_net(w, l1, l2, dy),)
+
+    # ------------------------------------------------------------ optimizers (fused, one launch each)
+    def sgd(self, param, grad, *, state=None, lr, weight_decay=0.0):
+        return optim.step("sgd", param, grad, state, lr=lr, weight_decay=weight_decay)
+
+    def sgd_momentum(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
+        return optim.step("momentum", param, grad, state, lr=lr, weight_decay=weight_decay, rho=momentum)
+
+    def sgd_nesterov(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
+        return optim.step("nesterov", param, grad, state, lr=lr, weight_decay=weight_decay, rho=momentum)
+
+    def adagrad(self, param, grad, *, state=None, lr, eps=1e-10, initial_accumulator=0.0, weight_decay=0.0):
+        return optim.step(
+            "adagrad", param, grad, state, lr=lr, weight_decay=weight_decay, eps=eps, initial=initial_accumulator
+        )
+
+    def rmsprop(self, param, grad, *, state=None, lr, rho=0.99, eps=1e-8, weight_decay=0.0):
+        return optim.step("rmsprop", param, grad, state, lr=lr, weight_decay=weight_decay, rho=rho, eps=eps)
+
+    def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        return optim.step("adam", param, grad, state, lr=lr, weight_decay=weight_decay, rho=beta1, beta2=beta2, eps=eps)
+
+    # ------------------------------------------------------------ learning-rate schedules
+    def step_decay(self, *, steps, lr, drop, every):
+        return schedule.schedule("step", steps, lr, drop, every)
+
+    def exponential_decay(self, *, steps, lr, gamma):
+        return schedule.schedule("exponential", steps, lr, gamma)
+
+    def inverse_time_decay(self, *, steps, lr, k):
+        return schedule.schedule("inverse", steps, lr, k)
+
+    def cosine_decay(self, *, steps, lr, period, lr_min=0.0):
+        return schedule.schedule("cosine", steps, lr, lr_min, period)
