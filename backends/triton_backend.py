@@ -25,7 +25,19 @@ try:
         os.environ.setdefault("TRITON_INTERPRET", "1")
     import triton
 
-    from .triton_kernels import elementwise, losses, optim, penalty, random, reduce, schedule, softmax
+    from .triton_kernels import (
+        channels,
+        copy,
+        elementwise,
+        losses,
+        matmul,
+        optim,
+        penalty,
+        random,
+        reduce,
+        schedule,
+        softmax,
+    )
 except ImportError as exc:  # reported by available()
     triton = None
     _IMPORT_ERROR = str(exc)
@@ -132,6 +144,17 @@ class TritonBackend(Backend):
     def step(self, x):
         return elementwise.activation(x, "step")
 
+    def prelu(self, x, alpha):
+        return channels.prelu(x, x, alpha).reshape(x.shape)
+
+    def prelu_backward(self, dy, x, alpha):
+        dx = channels.prelu(dy, x, alpha).reshape(x.shape)
+        shared = alpha.numel() == 1
+        slope_grad, _ = channels.sums(
+            dy.reshape(1, 1, -1) if shared else dy, x.reshape(1, 1, -1) if shared else x, "prelu"
+        )
+        return dx, slope_grad.to(alpha.dtype)
+
     # ------------------------------------------------------------ gates and connections
     def add_gate(self, a, b):
         return elementwise.binary(a, b, "add")
@@ -161,6 +184,64 @@ class TritonBackend(Backend):
 
     def residual_add_backward(self, dy, x, fx):
         return dy.clone(), dy.clone()
+
+    def channel_concat(self, *xs):
+        return copy.concat(xs)
+
+    def channel_concat_backward(self, dy, *xs):
+        return copy.split(dy, xs)
+
+    # ------------------------------------------------------------ layers
+    def fully_connected(self, x, w, b):
+        return matmul.matmul(x, w.t(), b)  # x W^T + b, W^T read through strides
+
+    def fully_connected_backward(self, dy, x, w, b):
+        return matmul.matmul(dy, w), matmul.matmul(dy.t(), x), reduce.sum_to(dy, b.shape)
+
+    def flatten(self, x):
+        return x.contiguous().reshape(x.shape[0], -1)  # a view: no arithmetic
+
+    def flatten_backward(self, dy, x):
+        return (dy.contiguous().reshape(x.shape),)
+
+    # ------------------------------------------------------------ batch norm (textbook conventions)
+    def batch_norm_train(self, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
+        mean, var, scale = channels.stats(x, "bn_train", eps, gamma)
+        y = channels.affine(x, mean, scale, beta).reshape(x.shape)
+        # running = momentum * running + (1 - momentum) * batch, the biased batch variance
+        new_mean = elementwise.binary(running_mean, mean.to(x.dtype), "lerp", momentum)
+        new_var = elementwise.binary(running_var, var.to(x.dtype), "lerp", momentum)
+        return y, new_mean, new_var
+
+    def batch_norm_train_backward(self, dy, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
+        mean, var, scale = channels.stats(x, "bn_train", eps, gamma)
+        sum_dy, sum_dyx = channels.sums(dy, x, "bn", mean, var, eps)
+        dx = channels.bn_dx(dy, x, mean, var, scale, sum_dy, sum_dyx, eps).reshape(x.shape)
+        return dx, sum_dyx.to(x.dtype), sum_dy.to(x.dtype)
+
+    def batch_norm_eval(self, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
+        mean, _, scale = channels.stats(x, "bn_eval", eps, gamma, running_mean, running_var)
+        return channels.affine(x, mean, scale, beta).reshape(x.shape)
+
+    def batch_norm_eval_backward(self, dy, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
+        mean, var, scale = channels.stats(x, "bn_eval", eps, gamma, running_mean, running_var)
+        dx = channels.affine(dy, torch.zeros_like(mean), scale).reshape(x.shape)
+        sum_dy, sum_dyx = channels.sums(dy, x, "bn", mean, var, eps)
+        return dx, sum_dyx.to(x.dtype), sum_dy.to(x.dtype)
+
+    # ------------------------------------------------------------ preprocessing
+    def subtract_mean_image(self, x):
+        pixels = x.reshape(x.shape[0], -1)  # (N, C*H*W): every pixel is a channel averaged over N
+        mean, _, scale = channels.stats(pixels, "center")
+        return channels.affine(pixels, mean, scale).reshape(x.shape)
+
+    def subtract_channel_mean(self, x):
+        mean, _, scale = channels.stats(x, "center")
+        return channels.affine(x, mean, scale).reshape(x.shape)
+
+    def standardize_channels(self, x, *, eps=1e-8):
+        mean, _, scale = channels.stats(x, "standardize", eps)
+        return channels.affine(x, mean, scale).reshape(x.shape)
 
     # ------------------------------------------------------------ dropout
     def dropout(self, x, *, mask, p):

@@ -105,7 +105,7 @@ def binary_kernel(
     out_ptr,  # result, n elements
     n,  # number of elements
     scale,  # multiplies the result (dropout: 1 / (1 - p))
-    OP: tl.constexpr,  # "add" | "sub" | "mul" | "max" | "mask_a_first": 1 where a >= b (a wins ties)
+    OP: tl.constexpr,  # "add" | "sub" | "mul" | "max" | "lerp": scale a + (1 - scale) b | "mask_a_first": a >= b
     BLOCK: tl.constexpr,
 ):
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
@@ -120,9 +120,13 @@ def binary_kernel(
         out = a * b
     elif OP == "max":
         out = tl.maximum(a, b)
-    else:  # mask_a_first
+    elif OP == "lerp":
+        out = scale * a + (1.0 - scale) * b
+    else:  # mask_a_first: 1 where a wins, ties included
         out = tl.where(a >= b, 1.0, 0.0)
-    tl.store(out_ptr + offs, out * scale, mask=mask)
+    if OP != "lerp":
+        out = out * scale
+    tl.store(out_ptr + offs, out, mask=mask)
 
 
 def binary(a: torch.Tensor, b: torch.Tensor, op: str, scale: float = 1.0) -> torch.Tensor:
