@@ -33,6 +33,7 @@ try:
         matmul,
         optim,
         penalty,
+        pool,
         random,
         reduce,
         schedule,
@@ -197,6 +198,18 @@ class TritonBackend(Backend):
 
     def fully_connected_backward(self, dy, x, w, b):
         return matmul.matmul(dy, w), matmul.matmul(dy.t(), x), reduce.sum_to(dy, b.shape)
+
+    def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):
+        return pool.pool(x, kernel_size, stride, padding, is_max=True)
+
+    def max_pool2d_backward(self, dy, x, *, kernel_size, stride=None, padding=0):
+        return (pool.pool_backward(dy, x, kernel_size, stride, padding, is_max=True),)
+
+    def avg_pool2d(self, x, *, kernel_size, stride=None, padding=0):
+        return pool.pool(x, kernel_size, stride, padding, is_max=False)
+
+    def avg_pool2d_backward(self, dy, x, *, kernel_size, stride=None, padding=0):
+        return (pool.pool_backward(dy, x, kernel_size, stride, padding, is_max=False),)
 
     def flatten(self, x):
         return x.contiguous().reshape(x.shape[0], -1)  # a view: no arithmetic
