@@ -27,6 +27,7 @@ try:
 
     from .triton_kernels import (
         channels,
+        conv,
         copy,
         elementwise,
         losses,
@@ -198,6 +199,12 @@ class TritonBackend(Backend):
 
     def fully_connected_backward(self, dy, x, w, b):
         return matmul.matmul(dy, w), matmul.matmul(dy.t(), x), reduce.sum_to(dy, b.shape)
+
+    def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
+        return conv.conv2d(x, w, b, stride, padding, dilation, groups)
+
+    def conv2d_backward(self, dy, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
+        return conv.conv2d_backward(dy, x, w, b, stride, padding, dilation, groups)
 
     def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):
         return pool.pool(x, kernel_size, stride, padding, is_max=True)
