@@ -32,6 +32,7 @@ try:
         elementwise,
         losses,
         matmul,
+        maxout,
         optim,
         penalty,
         pool,
@@ -145,6 +146,12 @@ class TritonBackend(Backend):
 
     def step(self, x):
         return elementwise.activation(x, "step")
+
+    def maxout(self, x, w, b):
+        return maxout.maxout(x, w, b)
+
+    def maxout_backward(self, dy, x, w, b):
+        return maxout.maxout_backward(dy, x, w, b)
 
     def prelu(self, x, alpha):
         return channels.prelu(x, x, alpha).reshape(x.shape)
