@@ -1,8 +1,9 @@
 """Hand-written Triton kernels (``backends/triton_kernels/``) behind the backend contract.
 
-Arrays live in torch tensors on the GPU. Without CUDA the kernels run on Triton's
-CPU interpreter (TRITON_INTERPRET=1, set here before any kernel is defined) on
-CPU tensors: slow, but the same kernels, which is how CI checks them. Torch is
+Arrays live in torch tensors on the GPU. Without an NVIDIA GPU the kernels run on
+Triton's CPU interpreter on CPU tensors (TRITON_INTERPRET=1, set when the
+``backends`` package loads, before anything can import triton): slow, but the
+same kernels, which is how CI checks them. Torch is
 used only to hold memory and for views (reshape, broadcast, contiguous copies);
 every computation is a kernel. Ops without a kernel are reported not implemented.
 """
@@ -20,9 +21,6 @@ from .base import Backend
 
 try:
     import torch
-
-    if not torch.cuda.is_available():
-        os.environ.setdefault("TRITON_INTERPRET", "1")
     import triton
 
     from .triton_kernels import (
@@ -50,12 +48,13 @@ DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
 class TritonBackend(Backend):
     name = "triton"
-    dtypes = ("float32",)
     devices = ("cuda", "cpu (interpreter)")
 
     def __init__(self) -> None:
         self.interpreted = os.environ.get("TRITON_INTERPRET") == "1"
         self.device = "cpu" if self.interpreted else "cuda"
+        # half precision (float32 accumulation) is checked where it runs for real: on the GPU
+        self.dtypes = ("float32",) if self.interpreted else ("float32", "float16", "bfloat16")
 
     def available(self) -> tuple[bool, str]:
         if triton is None:

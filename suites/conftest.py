@@ -43,6 +43,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.cnnbench_backends = loaded  # type: ignore[attr-defined]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``gpu`` need CUDA; without it they are skipped, saying so."""
+    try:
+        import torch
+
+        has_gpu = torch.cuda.is_available()
+    except ImportError:
+        has_gpu = False
+    if has_gpu:
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU; none here (the Triton kernels ran on the CPU interpreter)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
 def loaded_backends(config: pytest.Config) -> list[LoadedBackend]:
     return config.cnnbench_backends  # type: ignore[attr-defined]
 

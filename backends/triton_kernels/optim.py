@@ -66,27 +66,19 @@ def optimizer_step_kernel(
     tl.store(p_ptr + offs, p, mask=mask)
 
 
-def step(kind: str, param, grad, state, *, lr, weight_decay=0.0, rho=0.0, beta2=0.0, eps=0.0, initial=0.0):
-    """One step on copies of ``param`` and ``state``; returns (param, state)."""
+def step_in_place(kind: str, p, g, s1, s2, t: int, *, lr, weight_decay=0.0, rho=0.0, beta2=0.0, eps=0.0) -> None:
+    """Update p, s1, s2 in place: the fused step after t - 1 earlier ones."""
+    c1, c2 = (1.0 - rho**t, 1.0 - beta2**t) if kind == "adam" else (1.0, 1.0)
+    optimizer_step_kernel[(triton.cdiv(p.numel(), BLOCK),)](
+        p, g, s1, s2, p.numel(), lr, weight_decay, rho, beta2, eps, c1, c2, KIND=kind, BLOCK=BLOCK
+    )
+
+
+def step(kind: str, param, grad, state, *, initial=0.0, **hyper):
+    """One step on copies of ``param`` and ``state`` (the pure-step contract); returns (param, state)."""
     p = param.contiguous().clone()
     if state is None:
         state = {"t": 0, "s1": torch.full_like(p, initial), "s2": torch.zeros_like(p)}
     state = {"t": state["t"] + 1, "s1": state["s1"].clone(), "s2": state["s2"].clone()}
-    c1, c2 = 1.0 - rho ** state["t"], 1.0 - beta2 ** state["t"]
-    optimizer_step_kernel[(triton.cdiv(p.numel(), BLOCK),)](
-        p,
-        grad.contiguous(),
-        state["s1"],
-        state["s2"],
-        p.numel(),
-        lr,
-        weight_decay,
-        rho,
-        beta2,
-        eps,
-        c1 if kind == "adam" else 1.0,
-        c2 if kind == "adam" else 1.0,
-        KIND=kind,
-        BLOCK=BLOCK,
-    )
+    step_in_place(kind, p, grad.contiguous(), state["s1"], state["s2"], state["t"], **hyper)
     return p, state
