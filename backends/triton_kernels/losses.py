@@ -48,7 +48,8 @@ def cross_entropy_kernel(
         tl.store(out_ptr + row * cols + offs, dy * scale * (e / sum_e * t_sum - t), mask=mask)
     else:
         lse = m + tl.log(sum_e)
-        tl.store(out_ptr + row, scale * (lse * t_sum - tl.sum(tl.where(mask, t * z, 0.0), axis=0)))
+        z_real = tl.where(mask, z, 0.0)  # padding lanes hold -inf, and 0 * -inf is NaN
+        tl.store(out_ptr + row, scale * (lse * t_sum - tl.sum(t * z_real, axis=0)))
 
 
 def cross_entropy(logits, target, reduction: str, dy=None):
