@@ -48,13 +48,12 @@ DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
 class TritonBackend(Backend):
     name = "triton"
+    dtypes = ("float32", "float16", "bfloat16")  # half types load, accumulate in float32, store
     devices = ("cuda", "cpu (interpreter)")
 
     def __init__(self) -> None:
         self.interpreted = os.environ.get("TRITON_INTERPRET") == "1"
         self.device = "cpu" if self.interpreted else "cuda"
-        # half precision (float32 accumulation) is checked where it runs for real: on the GPU
-        self.dtypes = ("float32",) if self.interpreted else ("float32", "float16", "bfloat16")
 
     def available(self) -> tuple[bool, str]:
         if triton is None:

@@ -7,3 +7,20 @@ before these modules load, so the same kernels run on the CPU interpreter.
 """
 
 BLOCK = 1024  # elements per program for the 1-D kernels
+
+
+def tile_configs(triton, keys: dict[str, int]) -> list:
+    """Autotuning candidates for the tl.dot kernels: on a GPU, square tiles of 32, 64 and
+    128 with 4 or 8 warps (the usual sweet spots from the Triton matmul tutorial); on the
+    interpreter, one 32-tile so CI stays fast."""
+    import os
+
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        return [triton.Config(keys, num_warps=4)]
+    sizes = [(32, 4), (64, 4), (64, 8), (128, 8)]
+    return [triton.Config({k: size for k in keys}, num_warps=warps) for size, warps in sizes]
+
+
+def row_warps(block: int) -> int:
+    """Warps for one-row-per-program kernels: more threads for longer rows (fused-softmax tutorial)."""
+    return 4 if block <= 2048 else 8 if block <= 8192 else 16

@@ -15,9 +15,10 @@ import torch
 import triton
 import triton.language as tl
 
+from . import tile_configs
 from .reduce import sum_to
 
-BLOCK = 32  # every tile dimension (tl.dot needs >= 16)
+TILE = {"BLOCK": 32}  # every tile dimension (tl.dot needs >= 16); autotuned on a GPU
 
 
 @triton.jit
@@ -36,6 +37,7 @@ def _window_tap(x_ptr, p, r, P, R, C, H, W, Ho, Wo, g, Cg, SH, SW, PH, PW, DH, D
     return tl.load(x_ptr + at, mask=inside, other=0.0).to(tl.float32)
 
 
+@triton.autotune(configs=tile_configs(triton, TILE), key=["C", "H", "W", "K", "Cg", "Kg"])
 @triton.jit
 def conv_forward_kernel(
     x_ptr,  # (N, C, H, W)
@@ -79,6 +81,7 @@ def conv_forward_kernel(
     tl.store(y_ptr + at, acc, mask=(p[:, None] < P) & (k[None, :] < Kg))
 
 
+@triton.autotune(configs=tile_configs(triton, TILE), key=["C", "H", "W", "K", "Cg", "Kg"])
 @triton.jit
 def conv_weight_grad_kernel(
     x_ptr,  # (N, C, H, W)
@@ -118,6 +121,7 @@ def conv_weight_grad_kernel(
     tl.store(dw_ptr + (g * Kg + k[:, None]) * R + r[None, :], acc, mask=(k[:, None] < Kg) & (r[None, :] < R))
 
 
+@triton.autotune(configs=tile_configs(triton, TILE), key=["C", "H", "W", "K", "Cg", "Kg"])
 @triton.jit
 def conv_input_grad_kernel(
     dy_ptr,  # (N, K, Ho, Wo)
@@ -186,30 +190,18 @@ def _geometry(x, w, stride, padding, dilation, groups):
     return sizes, (*s, *p, *d), (kh, kw)
 
 
+def _grid(rows: int, cols: int, groups: int):
+    """Tiles over a (rows, cols) GEMM per group, for whichever BLOCK the autotuner picks."""
+    return lambda meta: (triton.cdiv(rows, meta["BLOCK"]), triton.cdiv(cols, meta["BLOCK"]), groups)
+
+
 def conv2d(x, w, b, stride, padding, dilation, groups):
     z, geo, (kh, kw) = _geometry(x, w, stride, padding, dilation, groups)
     y = torch.empty((z["n"], z["k"], z["ho"], z["wo"]), dtype=x.dtype, device=x.device)
     P, R = z["n"] * z["ho"] * z["wo"], z["cg"] * kh * kw
-    grid = (triton.cdiv(P, BLOCK), triton.cdiv(z["kg"], BLOCK), groups)
-    conv_forward_kernel[grid](
-        x.contiguous(),
-        w.contiguous(),
-        b.contiguous(),
-        y,
-        P,
-        R,
-        z["c"],
-        z["h"],
-        z["w"],
-        z["k"],
-        z["ho"],
-        z["wo"],
-        z["cg"],
-        z["kg"],
-        *geo,
-        KH=kh,
-        KW=kw,
-        BLOCK=BLOCK,
+    sizes = (z["c"], z["h"], z["w"], z["k"], z["ho"], z["wo"], z["cg"], z["kg"])
+    conv_forward_kernel[_grid(P, z["kg"], groups)](
+        x.contiguous(), w.contiguous(), b.contiguous(), y, P, R, *sizes, *geo, KH=kh, KW=kw
     )
     return y
 
@@ -217,47 +209,9 @@ def conv2d(x, w, b, stride, padding, dilation, groups):
 def conv2d_backward(dy, x, w, b, stride, padding, dilation, groups):
     z, geo, (kh, kw) = _geometry(x, w, stride, padding, dilation, groups)
     x, w, dy = x.contiguous(), w.contiguous(), dy.contiguous()
-    P, R = z["n"] * z["ho"] * z["wo"], z["cg"] * kh * kw
-    dw = torch.empty_like(w)
-    grid = (triton.cdiv(z["kg"], BLOCK), triton.cdiv(R, BLOCK), groups)
-    conv_weight_grad_kernel[grid](
-        x,
-        dy,
-        dw,
-        P,
-        R,
-        z["c"],
-        z["h"],
-        z["w"],
-        z["k"],
-        z["ho"],
-        z["wo"],
-        z["cg"],
-        z["kg"],
-        *geo,
-        KH=kh,
-        KW=kw,
-        BLOCK=BLOCK,
-    )
-    dx = torch.empty_like(x)
-    Q = z["n"] * z["h"] * z["w"]
-    grid = (triton.cdiv(Q, BLOCK), triton.cdiv(z["cg"], BLOCK), groups)
-    conv_input_grad_kernel[grid](
-        dy,
-        w,
-        dx,
-        Q,
-        z["c"],
-        z["h"],
-        z["w"],
-        z["k"],
-        z["ho"],
-        z["wo"],
-        z["cg"],
-        z["kg"],
-        *geo,
-        KH=kh,
-        KW=kw,
-        BLOCK=BLOCK,
-    )
+    P, R, Q = z["n"] * z["ho"] * z["wo"], z["cg"] * kh * kw, z["n"] * z["h"] * z["w"]
+    sizes = (z["c"], z["h"], z["w"], z["k"], z["ho"], z["wo"], z["cg"], z["kg"])
+    dw, dx = torch.empty_like(w), torch.empty_like(x)
+    conv_weight_grad_kernel[_grid(z["kg"], R, groups)](x, dy, dw, P, R, *sizes, *geo, KH=kh, KW=kw)
+    conv_input_grad_kernel[_grid(Q, z["cg"], groups)](dy, w, dx, Q, *sizes, *geo, KH=kh, KW=kw)
     return dx, dw, sum_to(dy, (1, z["k"], 1, 1)).reshape(z["k"])

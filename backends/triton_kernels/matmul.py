@@ -11,9 +11,12 @@ import torch
 import triton
 import triton.language as tl
 
-BLOCK_M, BLOCK_N, BLOCK_K = 32, 32, 32
+from . import tile_configs
+
+TILES = {"BLOCK_M": 32, "BLOCK_N": 32, "BLOCK_K": 32}
 
 
+@triton.autotune(configs=tile_configs(triton, TILES), key=["M", "N", "K"])
 @triton.jit
 def matmul_kernel(
     a_ptr,  # A, (M, K) through strides
@@ -57,22 +60,11 @@ def matmul(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None) -
     """a @ b (+ bias) for 2-D tensors, any strides."""
     (m, k), n = a.shape, b.shape[1]
     c = torch.empty((m, n), dtype=a.dtype, device=a.device)
-    grid = (triton.cdiv(m, BLOCK_M), triton.cdiv(n, BLOCK_N))
-    matmul_kernel[grid](
-        a,
-        b,
-        bias if bias is not None else a,
-        c,
-        m,
-        n,
-        k,
-        a.stride(0),
-        a.stride(1),
-        b.stride(0),
-        b.stride(1),
-        HAS_BIAS=bias is not None,
-        BLOCK_M=BLOCK_M,
-        BLOCK_N=BLOCK_N,
-        BLOCK_K=BLOCK_K,
-    )
+
+    def grid(meta):
+        return (triton.cdiv(m, meta["BLOCK_M"]), triton.cdiv(n, meta["BLOCK_N"]))
+
+    has_bias = bias is not None
+    strides = (a.stride(0), a.stride(1), b.stride(0), b.stride(1))
+    matmul_kernel[grid](a, b, bias if has_bias else a, c, m, n, k, *strides, HAS_BIAS=has_bias)
     return c

@@ -13,6 +13,8 @@ import torch
 import triton
 import triton.language as tl
 
+from . import row_warps
+
 
 @triton.jit
 def softmax_forward_kernel(
@@ -63,7 +65,8 @@ def _launch(kernel, tensors, axis: int, log: bool) -> torch.Tensor:
     rows = [_rows(t, axis) for t in tensors]
     out = torch.empty_like(rows[-1])
     cols = rows[-1].shape[1]
-    kernel[(rows[-1].shape[0],)](*rows, out, cols, LOG=log, BLOCK=triton.next_power_of_2(cols))
+    block = triton.next_power_of_2(cols)
+    kernel[(rows[-1].shape[0],)](*rows, out, cols, LOG=log, BLOCK=block, num_warps=row_warps(block))
     return out.reshape(x.movedim(axis, -1).shape).movedim(-1, axis).contiguous()
 
 

@@ -1,6 +1,6 @@
 """The Triton kernels compiled for a real GPU: large shapes the CPU interpreter is too
-slow for, against the same reference and the same bounds. Half precision is covered
-by the conformance suite itself, which runs float16 and bfloat16 when a GPU is there."""
+slow for, against the same reference and the same bounds, in every dtype the backend
+runs (float32, and float16 / bfloat16 with float32 accumulation)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def test_triton_large_shapes(op_name, case):
     if not loaded.ok:
         pytest.skip(loaded.reason)
     op = CATALOG[op_name]
-    for direction in directions(op):
-        result = check(loaded.backend, op, case, "float32", direction, "triton")
-        assert result.passed, result.describe()
+    for dtype in loaded.backend.dtypes:
+        for direction in directions(op):
+            result = check(loaded.backend, op, case, dtype, direction, "triton")
+            assert result.passed, result.describe()
