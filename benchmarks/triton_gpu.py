@@ -75,6 +75,7 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
     mask = (torch.rand_like(x2) > 0.5).float()
     size = rows * cols * 4
     p, g, s1, s2 = (t(rows * cols) for _ in range(4))
+    s2 = s2.abs()  # a second-moment estimate is never negative
     adam = torch.optim.Adam([torch.nn.Parameter(p.clone())], lr=1e-3, fused=not smoke and device == "cuda")
     adam.param_groups[0]["params"][0].grad = g.clone()
     cn, cc, ch, ck = (2, 8, 8, 8) if smoke else (32, 128, 56, 128)
