@@ -255,6 +255,8 @@ def batch_norm_eval_cases() -> list[Case]:
     return [
         batch_norm_case("dense_8x5", 140, normal(141, 8, 5), False),
         batch_norm_case("image_4x3x5x5", 142, normal(143, 4, 3, 5, 5), False),
+        # running variances comparable to eps, so where eps goes shows even in float32
+        batch_norm_case("small_running_var", 144, normal(145, 6, 3), False, running_var=np.full(3, 2**-10), eps=2**-10),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Planted bugs in copies of the PyTorch and TensorFlow backends.
+"""Planted bugs in copies of the PyTorch, TensorFlow and Triton backends.
 
 Each is a one-line slip a maintainer could make in an adapter: a wrong keyword,
 a forgotten argument, a flipped convention, a numerically naive formula. The
@@ -216,4 +216,47 @@ TENSORFLOW = [
     ),
 ]
 
-MUTANTS = [FrameworkMutant("torch", *m) for m in TORCH] + [FrameworkMutant("tensorflow", *m) for m in TENSORFLOW]
+TRITON = [
+    ("softmax over the first axis", "softmax", "def softmax(self, x, *, axis=-1):\n    return softmax.softmax(x, 0)"),
+    (
+        "running stats weighted the wrong way",
+        "batch_norm_train",
+        "def batch_norm_train(self, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):\n    mean, var, scale = channels.stats(x, 'bn_train', eps, gamma)\n    y = channels.affine(x, mean, scale, beta).reshape(x.shape)\n    return y, elementwise.binary(running_mean, mean.to(x.dtype), 'lerp', 1 - momentum), elementwise.binary(running_var, var.to(x.dtype), 'lerp', 1 - momentum)",
+    ),
+    (
+        "bn eval without eps",
+        "batch_norm_eval",
+        "def batch_norm_eval(self, x, gamma, beta, *, running_mean, running_var, eps=1e-5):\n    mean, _, scale = channels.stats(x, 'bn_eval', 0.0, gamma, running_mean, running_var)\n    return channels.affine(x, mean, scale, beta).reshape(x.shape)",
+    ),
+    (
+        "dropout scaled by 1/p",
+        "dropout",
+        "def dropout(self, x, *, mask, p):\n    return elementwise.binary(x, mask, 'mul', 1.0 / max(p, 1e-3))",
+    ),
+    (
+        "prelu with the first slope only",
+        "prelu",
+        "def prelu(self, x, alpha):\n    return channels.prelu(x, x, alpha[:1]).reshape(x.shape)",
+    ),
+    (
+        "max pool with stride 1",
+        "max_pool2d",
+        "def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):\n    return pool.pool(x, kernel_size, 1, padding, is_max=True)",
+    ),
+    (
+        "adam with bias correction off",
+        "adam",
+        "def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):\n    return optim.step('adam', param, grad, state, lr=lr, weight_decay=weight_decay, rho=beta1, beta2=0.0, eps=eps)",
+    ),
+    (
+        "he normal from xavier",
+        "he_normal",
+        "def he_normal(self, *, shape, seed):\n    return self.xavier_normal(shape=shape, seed=seed)",
+    ),
+]
+
+MUTANTS = (
+    [FrameworkMutant("torch", *m) for m in TORCH]
+    + [FrameworkMutant("tensorflow", *m) for m in TENSORFLOW]
+    + [FrameworkMutant("triton", *m) for m in TRITON]
+)

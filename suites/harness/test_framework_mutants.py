@@ -1,4 +1,4 @@
-"""Planted bugs in copies of the PyTorch and TensorFlow backends are all caught."""
+"""Planted bugs in copies of the PyTorch, TensorFlow and Triton backends are all caught."""
 
 from __future__ import annotations
 
