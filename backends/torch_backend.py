@@ -9,20 +9,18 @@ keep TF32 off and deterministic algorithms on.
 from __future__ import annotations
 
 import platform
-from typing import Any
 
 import numpy as np
 
 from .autograd import with_autograd_backwards
 from .base import Backend, OpNotSupported
+from .torch_tensors import TorchTensors
 
 try:
     import torch
     import torch.nn.functional as F
 except ImportError:  # reported by available()
     torch = None
-
-DTYPES = {"float64": "float64", "float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
 
 def _vjp(forward, dy, inputs, params):
@@ -34,9 +32,9 @@ def _vjp(forward, dy, inputs, params):
     return tuple(torch.zeros_like(x) if g is None else g for x, g in zip(leaves, grads, strict=True))
 
 
-class TorchBackend(Backend):
+class TorchBackend(TorchTensors, Backend):
     name = "torch"
-    dtypes = tuple(DTYPES)
+    dtypes = ("float64", "float32", "float16", "bfloat16")
     devices = ("cpu", "cuda")
     conventions = {  # noqa: RUF012 (read-only declaration)
         "max_gate_tie": "split",  # torch.maximum splits the gradient at a tie
@@ -62,20 +60,6 @@ class TorchBackend(Backend):
 
     def versions(self) -> dict[str, str]:
         return {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()}
-
-    def asarray(self, array: np.ndarray, dtype: str | None = None) -> Any:
-        t = torch.from_numpy(np.asarray(array, order="C"))  # keeps 0-d arrays 0-d
-        return t.to(device=self.device, dtype=getattr(torch, DTYPES[dtype]) if dtype else None)
-
-    def to_numpy(self, value: Any) -> np.ndarray:
-        if not isinstance(value, torch.Tensor):
-            return np.asarray(value)
-        value = value.detach().cpu()
-        return (value.float() if value.dtype in (torch.float16, torch.bfloat16) else value).numpy()
-
-    def synchronize(self) -> None:
-        if self.device.startswith("cuda"):
-            torch.cuda.synchronize()
 
     def op(self, name: str):
         fn = super().op(name)

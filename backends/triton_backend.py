@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 import os
 import platform
-from typing import Any
 
 import numpy as np
 
 from .base import Backend
+from .torch_tensors import TorchTensors
 
 try:
     import torch
@@ -43,10 +43,8 @@ except ImportError as exc:  # reported by available()
     triton = None
     _IMPORT_ERROR = str(exc)
 
-DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
-
-class TritonBackend(Backend):
+class TritonBackend(TorchTensors, Backend):
     name = "triton"
     dtypes = ("float32", "float16", "bfloat16")  # half types load, accumulate in float32, store
     devices = ("cuda", "cpu (interpreter)")
@@ -72,21 +70,6 @@ class TritonBackend(Backend):
             "python": platform.python_version(),
         }
 
-    def asarray(self, array: np.ndarray, dtype: str | None = None) -> Any:
-        t = torch.from_numpy(np.asarray(array, order="C"))
-        return t.to(device=self.device, dtype=getattr(torch, DTYPES[dtype]) if dtype else None)
-
-    def to_numpy(self, value: Any) -> np.ndarray:
-        if not isinstance(value, torch.Tensor):
-            return np.asarray(value)
-        value = value.detach().cpu()
-        return (value.float() if value.dtype in (torch.float16, torch.bfloat16) else value).numpy()
-
-    def synchronize(self) -> None:
-        if not self.interpreted:
-            torch.cuda.synchronize()
-
-    # ------------------------------------------------------------ output and loss
     def softmax(self, x, *, axis=-1):
         return softmax.softmax(x, axis)
 
