@@ -54,12 +54,30 @@ class Backend:
         """Versions of what the backend runs on, for the report."""
         return {"numpy": np.__version__, "python": platform.python_version()}
 
+    def unsupported(self, exc: Exception) -> str | None:
+        """Why ``exc``, raised by an op, means "not implemented here" (say, no kernel for
+        this dtype) rather than a failure; None when it is a real error."""
+        return None
+
     def op(self, name: str) -> Callable[..., Any]:
-        """The method implementing op ``name``, or ``OpNotSupported``."""
+        """The method implementing op ``name``, or ``OpNotSupported``. Errors the backend
+        calls unsupported become ``OpNotSupported`` too."""
         fn = getattr(self, name, None) if not name.startswith("_") else None
         if not callable(fn):
             raise OpNotSupported(self.name, name)
-        return fn
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except OpNotSupported:
+                raise
+            except Exception as exc:
+                reason = self.unsupported(exc)
+                if reason is None:
+                    raise
+                raise OpNotSupported(self.name, name, reason) from exc
+
+        return call
 
     def implements(self, name: str) -> bool:
         try:

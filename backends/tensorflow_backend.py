@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import with_autograd_backwards
-from .base import Backend, OpNotSupported
+from .base import Backend
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 try:
@@ -92,20 +92,14 @@ class TensorFlowBackend(Backend):
             value = tf.cast(value, tf.float32)
         return value.numpy()
 
-    def op(self, name: str):
-        fn = super().op(name)
-
-        def call(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except (tf.errors.NotFoundError, tf.errors.UnimplementedError) as exc:  # no kernel for this dtype
-                raise OpNotSupported(self.name, name, exc.message.splitlines()[0]) from exc
-            except tf.errors.InvalidArgumentError as exc:  # e.g. CPU conv backprop with dilation > 1
-                if "not yet support" not in exc.message and "not supported" not in exc.message:
-                    raise
-                raise OpNotSupported(self.name, name, exc.message.split("}}")[-1].strip().splitlines()[0]) from exc
-
-        return call
+    def unsupported(self, exc: Exception) -> str | None:
+        if isinstance(exc, (tf.errors.NotFoundError, tf.errors.UnimplementedError)):  # no kernel for this dtype
+            return exc.message.splitlines()[0]
+        if isinstance(exc, tf.errors.InvalidArgumentError) and (  # e.g. CPU conv backprop, dilation > 1
+            "not yet support" in exc.message or "not supported" in exc.message
+        ):
+            return exc.message.split("}}")[-1].strip().splitlines()[0]
+        return None
 
     # ------------------------------------------------------------ output and loss
     def softmax(self, x, *, axis=-1):

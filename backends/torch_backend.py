@@ -13,7 +13,7 @@ import platform
 import numpy as np
 
 from .autograd import with_autograd_backwards
-from .base import Backend, OpNotSupported
+from .base import Backend
 from .torch_tensors import TorchTensors
 
 try:
@@ -61,18 +61,13 @@ class TorchBackend(TorchTensors, Backend):
     def versions(self) -> dict[str, str]:
         return {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()}
 
-    def op(self, name: str):
-        fn = super().op(name)
-
-        def call(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except (RuntimeError, NotImplementedError) as exc:  # e.g. "not implemented for 'Half'"
-                if "not implemented for" in str(exc) or "not supported" in str(exc):
-                    raise OpNotSupported(self.name, name, str(exc).splitlines()[0]) from exc
-                raise
-
-        return call
+    def unsupported(self, exc: Exception) -> str | None:
+        message = str(exc)  # e.g. "... not implemented for 'Half'"
+        if isinstance(exc, (RuntimeError, NotImplementedError)) and (
+            "not implemented for" in message or "not supported" in message
+        ):
+            return message.splitlines()[0]
+        return None
 
     # ------------------------------------------------------------ output and loss
     def softmax(self, x, *, axis=-1):

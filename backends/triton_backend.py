@@ -139,11 +139,7 @@ class TritonBackend(TorchTensors, Backend):
 
     def prelu_backward(self, dy, x, alpha):
         dx = channels.prelu(dy, x, alpha).reshape(x.shape)
-        shared = alpha.numel() == 1
-        slope_grad, _ = channels.sums(
-            dy.reshape(1, 1, -1) if shared else dy, x.reshape(1, 1, -1) if shared else x, "prelu"
-        )
-        return dx, slope_grad.to(alpha.dtype)
+        return dx, channels.prelu_slope_grad(dy, x, alpha).to(alpha.dtype)
 
     # ------------------------------------------------------------ gates and connections
     def add_gate(self, a, b):

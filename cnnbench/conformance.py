@@ -38,7 +38,6 @@ from .stats import same_distribution
 from .tolerance import bound, machine_eps, smallest_normal
 
 DIRECTIONS = ("forward", "backward")
-STATUSES = ("pass", "fail", "not implemented", "unsupported", "error")
 
 
 @dataclass(frozen=True)
@@ -208,11 +207,11 @@ def upstream(ref: Backend, op: Op, case: Case, dtype: str, direction: str) -> np
 
 def expected_outputs(ref: Backend, op: Op, case: Case, dtype: str, direction: str, dy) -> dict[str, np.ndarray]:
     """The float64 reference on the inputs as the backend sees them (rounded to ``dtype``)."""
-    out = execute(ref, op, _rounded(case, dtype), "float64", direction, dy)
+    out = execute(ref, op, rounded_case(case, dtype), "float64", direction, dy)
     return {k: v.astype(np.float64) for k, v in out.items()}
 
 
-def _rounded(case: Case, dtype: str, noise: np.random.Generator | None = None) -> Case:
+def rounded_case(case: Case, dtype: str, noise: np.random.Generator | None = None) -> Case:
     """The case with float arrays rounded to ``dtype`` and held in float64 (exactly); with
     ``noise``, the positional inputs first get relative noise of one float32 epsilon."""
 
@@ -237,7 +236,7 @@ def amplification(ref, op: Op, case: Case, direction: str, dy, expected) -> tupl
     worst = dict(own)
     if case.smooth and op.tolerance != "exact":
         for seed in (1, 2):
-            jittered = _rounded(case, "float32", np.random.default_rng(seed))
+            jittered = rounded_case(case, "float32", np.random.default_rng(seed))
             exact = execute(ref, op, jittered, "float64", direction, dy)
             rounded = execute(ref, op, jittered, "float32", direction, dy)
             for k, want in expected.items():

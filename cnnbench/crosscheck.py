@@ -20,7 +20,7 @@ from reference.cases import Case
 from reference.catalog import Op
 
 from .compare import normalized_error
-from .conformance import _rounded, execute, expected_outputs, reference_for, upstream
+from .conformance import execute, expected_outputs, reference_for, rounded_case, upstream
 
 AGREEMENT = 0.1
 
@@ -48,22 +48,22 @@ def reference_suspect(
     ref = reference or reference_for(backend)
     dy = upstream(ref, op, case, dtype, direction)
     expected = expected_outputs(ref, op, case, dtype, direction, dy)
-    mine = _distance(execute(backend, op, case, dtype, direction, dy), expected)
+    ours = execute(backend, op, case, dtype, direction, dy)
+    our_error = _distance(ours, expected)
     for other in others:
         if other is backend or isinstance(other, NumpyBackend):
             continue
         precision = "float64" if "float64" in other.dtypes else dtype
         try:
-            theirs = execute(other, op, _rounded(case, dtype), precision, direction, dy)
+            theirs = execute(other, op, rounded_case(case, dtype), precision, direction, dy)
         except Exception:  # a peer that cannot run the case has no say
             continue
-        if min(mine, _distance(theirs, expected)) <= 0:
-            continue
-        between = _distance(execute(backend, op, case, dtype, direction, dy), theirs)
-        if between <= AGREEMENT * min(mine, _distance(theirs, expected)):
+        their_error = _distance(theirs, expected)
+        between = _distance(ours, theirs)
+        if min(our_error, their_error) > 0 and between <= AGREEMENT * min(our_error, their_error):
             return (
                 f"{backend.name} and {other.name} ({precision}) agree with each other (error {between:.3g}) far "
-                f"more closely than with the reference (errors {mine:.3g}, {_distance(theirs, expected):.3g}): "
+                f"more closely than with the reference (errors {our_error:.3g}, {their_error:.3g}): "
                 f"the reference is the suspect"
             )
     return ""

@@ -34,8 +34,6 @@ from . import (
 )
 from .cases import Case
 
-KINDS = ("elementwise", "trajectory", "statistical")
-
 
 @dataclass(frozen=True)
 class Op:

@@ -250,10 +250,19 @@ def prelu_kernel(
     tl.store(out_ptr + offs, tl.where(x > 0, src, alpha * src), mask=mask)
 
 
+def _per_slope(t: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """t as (N, C, S) with one channel per slope; a shared slope makes it all one channel."""
+    return t.reshape(1, 1, -1) if alpha.numel() == 1 else t
+
+
 def prelu(src, x, alpha):
-    """Forward with src = x, backward (dx) with src = dy. A shared slope views x as one channel."""
-    shared = alpha.numel() == 1
-    x, _, c, s = _view(x.reshape(1, 1, -1) if shared else x)
+    """Forward with src = x, backward (dx) with src = dy."""
+    x, _, c, s = _view(_per_slope(x, alpha))
     out = torch.empty_like(x)
     prelu_kernel[(triton.cdiv(x.numel(), BLOCK),)](src.contiguous(), x, alpha, out, x.numel(), c, s, BLOCK=BLOCK)
     return out
+
+
+def prelu_slope_grad(dy, x, alpha):
+    """d alpha_c = sum over the channel of dy x where x <= 0."""
+    return sums(_per_slope(dy, alpha), _per_slope(x, alpha), "prelu")[0]
