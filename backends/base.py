@@ -45,6 +45,7 @@ class Backend:
         return np.asarray(array, dtype=dtype)
 
     def to_numpy(self, value: Any) -> np.ndarray:
+        """A NumPy array of the native value, in its own dtype (bfloat16 as ``ml_dtypes.bfloat16``)."""
         return np.asarray(value)
 
     def synchronize(self) -> None:

@@ -1,9 +1,13 @@
 """The NumPy reference as a backend: the thin adapter that runs the catalog's own
 functions through the backend contract.
 
-With no arguments it follows the textbook conventions. ``NumpyBackend(conventions)``
-binds other choices; the suites use that to evaluate the reference under a
-backend's declared conventions.
+With no arguments it follows the textbook conventions (or the class's own
+``conventions``). ``NumpyBackend(conventions)`` binds other choices; the suites
+use that to evaluate the reference under a backend's declared conventions.
+
+Ops are looked up when asked for, after the class's own methods: a subclass that
+defines ``relu`` (or declares ``conventions``) is checked with its own, so a
+plug-in author can copy the reference and change one op.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 
-from reference.catalog import OPS
+from reference.catalog import CATALOG
 from reference.conventions import validate
 
 from .base import Backend
@@ -29,9 +33,15 @@ class NumpyBackend(Backend):
     name = "numpy"
 
     def __init__(self, conventions: Mapping[str, str] | None = None) -> None:
-        chosen = validate(dict(conventions or {}), "NumpyBackend")
-        self.conventions = chosen
-        for op in OPS:
-            setattr(self, op.name, _bind(op.forward, chosen))
-            if op.backward is not None:
-                setattr(self, f"{op.name}_backward", _bind(op.backward, chosen))
+        declared = type(self).conventions if conventions is None else conventions
+        self.conventions = validate(dict(declared), type(self).__name__)
+
+    def __getattr__(self, name: str) -> Callable:
+        """The reference function for op ``name`` (or ``name_backward``), bound to the conventions;
+        reached only when neither the instance nor its class defines ``name``."""
+        base = name.removesuffix("_backward")
+        op = CATALOG.get(base)
+        fn = None if op is None else (op.forward if name == base else op.backward)
+        if fn is None or name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return _bind(fn, self.__dict__.get("conventions", {}))

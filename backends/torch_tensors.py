@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 
 class TorchTensors:
-    """asarray / to_numpy / synchronize on ``self.device``; half types come back as float32."""
+    """asarray / to_numpy / synchronize on ``self.device``; bfloat16 comes back as ``ml_dtypes.bfloat16``."""
 
     device: str
 
@@ -24,7 +25,9 @@ class TorchTensors:
         if not isinstance(value, torch.Tensor):
             return np.asarray(value)
         value = value.detach().cpu()
-        return (value.float() if value.dtype in (torch.float16, torch.bfloat16) else value).numpy()
+        if value.dtype == torch.bfloat16:  # NumPy has no bfloat16: reinterpret the bits
+            return value.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+        return value.numpy()
 
     def synchronize(self) -> None:
         import torch

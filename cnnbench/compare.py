@@ -1,8 +1,9 @@
-"""One comparison helper: backend output vs float64 reference, with a useful verdict.
+"""One comparison helper: backend output vs float64 reference under per-element bounds.
 
-``compare`` returns a ``Comparison`` (never raises on a mismatch); its ``message``
-names the worst element, both values, the error and the tolerance. The suites and
-the report both build on it.
+``compare`` returns a ``Comparison`` (never raises on a mismatch). Its ``error`` is
+the worst element's error as a fraction of its bound (a pass is <= 1), and its
+``message`` names that element, both values, the error and the bound. The suites,
+the negative controls and the report all build on it.
 """
 
 from __future__ import annotations
@@ -15,45 +16,43 @@ import numpy as np
 @dataclass(frozen=True)
 class Comparison:
     ok: bool
-    error: float  # max_i |a_i - r_i| / (|r_i| + rms(r)); inf for NaN or shape mismatch
-    tolerance: float
+    error: float  # max_i max(|a_i - r_i| - floor, 0) / bound_i; inf for NaN or a shape mismatch
     message: str
 
 
-def normalized_error(actual: np.ndarray, expected: np.ndarray, floor: float = 0.0) -> np.ndarray:
-    """Per-element max(|a - r| - floor, 0) / (|r| + rms(r)); NaN or inf in ``actual`` counts
-    as infinite. ``floor`` forgives absolute differences below it (flushed subnormals)."""
+def bound_fractions(actual: np.ndarray, expected: np.ndarray, bounds: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """Per element max(|a - r| - floor, 0) / bound; any excess over a zero bound, and any
+    NaN or infinity in ``actual`` that the reference does not have, is infinite."""
     a = np.asarray(actual, dtype=np.float64)
     r = np.asarray(expected, dtype=np.float64)
-    rms = float(np.sqrt(np.mean(r * r))) if r.size else 0.0
-    scale = np.abs(r) + rms
-    diff = np.maximum(np.abs(a - r) - floor, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), np.where(diff > 0, np.inf, 0.0))
-    return np.where(np.isfinite(a) | (a == r), err, np.inf)
+    with np.errstate(invalid="ignore", over="ignore"):
+        excess = np.maximum(np.abs(a - r) - floor, 0.0)
+        same = (a == r) | (np.isnan(a) & np.isnan(r))
+        excess = np.where(same, 0.0, np.where(np.isnan(excess), np.inf, excess))
+        positive = bounds > 0
+        fractions = np.where(positive, excess / np.where(positive, bounds, 1.0), np.where(excess > 0, np.inf, 0.0))
+    return fractions
 
 
-def compare(
-    actual: object, expected: np.ndarray, tolerance: float, what: str = "output", floor: float = 0.0
-) -> Comparison:
-    """Compare ``actual`` with ``expected`` under relative ``tolerance`` (see tolerance.py);
-    absolute differences below ``floor`` are forgiven."""
+def compare(actual: object, expected: np.ndarray, bounds: np.ndarray, what: str = "output", floor: float = 0.0) -> Comparison:
+    """Compare ``actual`` with ``expected`` element by element: |a_i - r_i| <= floor + bounds_i."""
     a = np.asarray(actual)
     r = np.asarray(expected)
     if a.shape != r.shape:
-        return Comparison(False, np.inf, tolerance, f"{what}: shape {a.shape}, expected {r.shape}")
+        return Comparison(False, np.inf, f"{what}: shape {a.shape}, expected {r.shape}")
     if r.size == 0:
-        return Comparison(True, 0.0, tolerance, f"{what}: empty")
-    err = normalized_error(a, r, floor)
-    worst = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
-    e = float(err[worst])
-    ok = e <= tolerance
-    verdict = "ok" if ok else "MISMATCH"
+        return Comparison(True, 0.0, f"{what}: empty")
+    fractions = bound_fractions(a, r, np.broadcast_to(bounds, r.shape), floor)
+    worst = np.unravel_index(int(np.argmax(fractions)), fractions.shape) if fractions.ndim else ()
+    e = float(fractions[worst])
+    ok = e <= 1.0
+    limit = float(np.broadcast_to(bounds, r.shape)[worst]) + floor
     message = (
-        f"{what}: {verdict}, max error {e:.3g} (tolerance {tolerance:.3g}) at index {tuple(int(i) for i in worst)}: "
-        f"got {float(a[worst])!r}, expected {float(r[worst])!r}"
+        f"{what}: {'ok' if ok else 'MISMATCH'}, worst element at index {tuple(int(i) for i in worst)}: "
+        f"got {float(a[worst])!r}, expected {float(r[worst])!r}, |error| {abs(float(a[worst]) - float(r[worst])):.3g} "
+        f"vs bound {limit:.3g} ({e:.3g} of it)"
     )
     if not ok:
-        bad = int(np.count_nonzero(err > tolerance))
-        message += f"; {bad} of {err.size} elements out of tolerance"
-    return Comparison(ok, e, tolerance, message)
+        bad = int(np.count_nonzero(fractions > 1.0))
+        message += f"; {bad} of {fractions.size} elements out of bounds"
+    return Comparison(ok, e, message)

@@ -10,9 +10,15 @@ all go through identical steps:
     trajectory (optimizers): T steps with the backend's own state carried
     statistical (seeded samplers): see ``check_statistical``
 
-The verdict is a ``Result``: pass / fail / not implemented / unsupported /
-error, the worst error, the tolerance, the error as a multiple of the
-reference's own float32 error, and a one-line reproducer.
+Every float array handed to a backend is a private copy, checked unchanged
+afterwards; every output is copied on receipt and must be of the tested dtype
+(``ContractViolation`` otherwise: the check fails). Bounds come from the tolerance
+model (``tolerance.py``); a passing check must also reject the wrong answers of
+``controls.py``, or it is reported as blunt.
+
+The verdict is a ``Result``: pass / fail / blunt / error / not implemented /
+unsupported, the worst error as a fraction of its bound, the check's sharpness,
+the error as a multiple of a careful evaluation's, and a one-line reproducer.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 from backends.base import Backend, OpNotSupported
@@ -33,9 +40,11 @@ from reference.cases import Case
 from reference.catalog import Op
 from reference.conventions import validate
 
-from .compare import compare, normalized_error
+from . import saved_output
+from .compare import bound_fractions, compare
+from .controls import blunt_controls, sharpness
 from .stats import same_distribution
-from .tolerance import bound, machine_eps, smallest_normal
+from .tolerance import JITTER_ULPS, JITTERS, SAFETY, UNIT_ROUNDOFF, element_bounds, smallest_normal
 
 DIRECTIONS = ("forward", "backward")
 
@@ -47,12 +56,13 @@ class Result:
     case: str
     dtype: str
     direction: str
-    status: str
-    error: float | None = None  # worst normalized error (statistical: statistic / critical value)
-    tolerance: float | None = None
-    ratio: float | None = None  # error / the reference's own float32 error (float32 only)
+    status: str  # pass, fail, blunt (the check could not reject a wrong answer), error, not implemented, unsupported
+    error: float | None = None  # worst element's error as a fraction of its bound (statistical: statistic / critical)
+    sharpness: float | None = None  # smallest uniform relative error this check rejects
+    ratio: float | None = None  # error / a careful same-dtype evaluation's error (float32 and the half types)
     detail: str = ""
     selector: str = ""  # how to name the backend on the command line
+    case_file: str = ""  # where a generated case was saved for replay
 
     @property
     def passed(self) -> bool:
@@ -60,9 +70,10 @@ class Result:
 
     @property
     def reproducer(self) -> str:
+        case = f"--case-file {self.case_file}" if self.case_file else f"--case {self.case}"
         return (
             f"cnnbench check --backend {self.selector or self.backend} --op {self.op} "
-            f"--case {self.case} --dtype {self.dtype} --direction {self.direction}"
+            f"{case} --dtype {self.dtype} --direction {self.direction}"
         )
 
     def describe(self) -> str:
@@ -70,21 +81,56 @@ class Result:
         return f"{head}\n{self.detail}\nreproduce: {self.reproducer}"
 
 
+class ContractViolation(Exception):
+    """The backend broke the contract: changed an input, or returned the wrong kind of array."""
+
+
+def numpy_dtype(dtype: str) -> np.dtype:
+    """The NumPy dtype a backend returns for ``dtype`` (bfloat16 as ``ml_dtypes.bfloat16``)."""
+    return np.dtype(ml_dtypes.bfloat16) if dtype == "bfloat16" else np.dtype(dtype)
+
+
 def round_to(array: np.ndarray, dtype: str) -> np.ndarray:
-    """Values of ``array`` rounded to ``dtype`` (bfloat16 held in a float32 array)."""
-    if dtype != "bfloat16":
-        return np.asarray(array).astype(dtype)
-    bits = np.asarray(array, dtype=np.float32).view(np.uint32)
-    rounded = (bits + np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1))) & np.uint32(0xFFFF0000)  # to nearest even
-    return np.asarray(rounded).view(np.float32)
+    """Values of ``array`` rounded (to nearest even) to ``dtype``, held in that dtype."""
+    return np.asarray(array).astype(numpy_dtype(dtype))
 
 
-def _native(backend: Backend, value: Any, dtype: str) -> Any:
-    if not isinstance(value, np.ndarray):
-        return value
-    if np.issubdtype(value.dtype, np.floating):
-        return backend.asarray(round_to(value, dtype), dtype)
-    return backend.asarray(value)
+def _received(backend: Backend, value: Any, what: str, dtype: str | None) -> np.ndarray:
+    """A private NumPy copy of a backend's output; with ``dtype``, it must be of that real floating type."""
+    array = np.array(backend.to_numpy(value), copy=True)
+    if dtype is not None and array.dtype != numpy_dtype(dtype):
+        raise ContractViolation(f"{what}: returned dtype {array.dtype}, expected {dtype}")
+    return array
+
+
+class _Inputs:
+    """Private copies handed to a backend, and the check afterwards that it left them unchanged."""
+
+    def __init__(self, backend: Backend, dtype: str) -> None:
+        self.backend, self.dtype, self.given = backend, dtype, []
+
+    def hand(self, value: Any, what: str, watch: bool = True) -> Any:
+        if not isinstance(value, np.ndarray):
+            return value
+        if np.issubdtype(value.dtype, np.floating):
+            rounded = round_to(value, self.dtype).astype(np.float64)
+            # half types travel as exactly representable float32 values (NumPy has no bfloat16)
+            carrier = np.float32 if self.dtype == "bfloat16" else numpy_dtype(self.dtype)
+            native = self.backend.asarray(rounded.astype(carrier), self.dtype)
+        else:
+            rounded = value.copy()
+            native = self.backend.asarray(rounded.copy())
+        if watch:
+            self.given.append((what, native, rounded))
+        return native
+
+    def verify_unchanged(self) -> None:
+        for what, native, original in self.given:
+            now = np.asarray(self.backend.to_numpy(native))
+            if now.shape != original.shape or not np.array_equal(
+                now.astype(np.float64), original.astype(np.float64), equal_nan=True
+            ):
+                raise ContractViolation(f"{what}: the backend changed this input")
 
 
 def input_names(op: Op, count: int) -> list[str]:
@@ -106,24 +152,38 @@ def cotangent(op: Op, case: Case, shape: tuple[int, ...]) -> np.ndarray:
 def execute(
     backend: Backend, op: Op, case: Case, dtype: str, direction: str, dy: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """Run one case through ``backend``; return named NumPy outputs."""
-    inputs = [_native(backend, np.asarray(x), dtype) for x in case.inputs]  # 0-d results come back as scalars
+    """Run one case through ``backend``; return named private NumPy copies of its outputs.
+
+    Every float array is rounded to ``dtype`` and handed over as a private copy; afterwards
+    the inputs must be unchanged and every output of ``dtype`` (``ContractViolation``
+    otherwise). An optimizer may update its parameter in place: each step gets its own copy.
+    """
+    given = _Inputs(backend, dtype)
+    names = input_names(op, len(case.inputs))
+    inputs = [given.hand(np.asarray(x), n, watch=op.kind != "trajectory") for n, x in zip(names, case.inputs, strict=True)]
+    floating = any(np.issubdtype(np.asarray(x).dtype, np.floating) for x in case.inputs)
+    want = dtype if floating else None  # schedules take step numbers and return plain numbers
     if op.kind == "trajectory":
         hyper = {k: v for k, v in case.params.items() if k != "grads"}
         step, param, state, path = backend.op(op.name), inputs[0], None, []
-        for g in case.params["grads"]:
-            param, state = step(param, _native(backend, g, dtype), state=state, **hyper)
-            path.append(backend.to_numpy(param))
+        for t, g in enumerate(case.params["grads"]):
+            param, state = step(param, given.hand(g, f"grads[{t}]"), state=state, **hyper)
+            path.append(_received(backend, param, f"param after step {t + 1}", want))
+        given.verify_unchanged()
         return {"trajectory": np.stack(path)}
-    params = {k: _native(backend, v, dtype) for k, v in case.params.items()}
+    params = {k: given.hand(v, k) for k, v in case.params.items()}
     if direction == "forward":
         out = backend.op(op.name)(*inputs, **params)
         outs = out if isinstance(out, tuple) else (out,)
-        return {("forward" if len(outs) == 1 else f"forward[{i}]"): backend.to_numpy(o) for i, o in enumerate(outs)}
-    grads = backend.op(f"{op.name}_backward")(_native(backend, dy, dtype), *inputs, **params)
-    if len(grads) != len(inputs):
-        raise ValueError(f"{op.name}_backward returned {len(grads)} gradients for {len(inputs)} inputs")
-    return {f"grad {n}": backend.to_numpy(g) for n, g in zip(input_names(op, len(inputs)), grads, strict=True)}
+        keys = ["forward"] if len(outs) == 1 else [f"forward[{i}]" for i in range(len(outs))]
+        result = {k: _received(backend, o, k, want) for k, o in zip(keys, outs, strict=True)}
+    else:
+        grads = backend.op(f"{op.name}_backward")(given.hand(dy, "dy"), *inputs, **params)
+        if len(grads) != len(inputs):
+            raise ContractViolation(f"{op.name}_backward returned {len(grads)} gradients for {len(inputs)} inputs")
+        result = {f"grad {n}": _received(backend, g, f"grad {n}", want) for n, g in zip(names, grads, strict=True)}
+    given.verify_unchanged()
+    return result
 
 
 @cache
@@ -137,14 +197,37 @@ def reference_for(backend: Backend) -> NumpyBackend:
 
 
 def _failure(backend: Backend, op: Op, case: Case, dtype: str, direction: str, selector: str, exc: Exception) -> Result:
+    label = (backend.name, op.name, case.name, dtype, direction)
     if isinstance(exc, OpNotSupported):
-        return Result(
-            backend.name, op.name, case.name, dtype, direction, "not implemented", detail=exc.reason, selector=selector
-        )
+        return Result(*label, "not implemented", detail=exc.reason, selector=selector)
+    if isinstance(exc, ContractViolation):
+        return Result(*label, "fail", detail=f"contract violated: {exc}", selector=selector)
     message = traceback.format_exception_only(type(exc), exc)[-1].strip()
     frame = traceback.extract_tb(exc.__traceback__)[-1]
     detail = f"{message}\nraised at {frame.filename}:{frame.lineno} ({frame.name})"
-    return Result(backend.name, op.name, case.name, dtype, direction, "error", detail=detail, selector=selector)
+    return Result(*label, "error", detail=detail, selector=selector)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a correct backend must return for one case: values and per-element bounds."""
+
+    values: dict[str, np.ndarray]  # the float64 reference on the rounded inputs
+    bounds: dict[str, np.ndarray]  # the bound on |a_i - r_i| per element (tolerance.py)
+    floor: float  # absolute differences below this are forgiven (flushed subnormals)
+
+
+def expectation(ref: Backend, op: Op, case: Case, dtype: str, direction: str, dy: np.ndarray | None) -> Expectation:
+    """The reference values and the tolerance model's bounds for one case in ``dtype``."""
+    values = expected_outputs(ref, op, case, dtype, direction, dy)
+    moved, careful = sensitivity(ref, op, case, dtype, direction, dy, values)
+    bounds = {}
+    for key, want in values.items():
+        reduction = max(case.reduction, (dy.size // max(want.size, 1)) if dy is not None else 1)
+        if op.kind == "trajectory":
+            reduction = 1  # pointwise per parameter; c measures what the steps accumulate
+        bounds[key] = element_bounds(dtype, want, moved[key], careful[key], reduction, op.tolerance)
+    return Expectation(values, bounds, smallest_normal(dtype))
 
 
 def check(
@@ -171,34 +254,52 @@ def check(
         return check_statistical(backend, op, case, dtype, selector, reference)
     ref = reference or reference_for(backend)
     dy = upstream(ref, op, case, dtype, direction)
-    expected = expected_outputs(ref, op, case, dtype, direction, dy)
-    kappa, own_errors = amplification(ref, op, case, direction, dy, expected)
+    want = expectation(ref, op, case, dtype, direction, dy)
     try:
         actual = execute(backend, op, case, dtype, direction, dy)
     except Exception as exc:  # the backend's fault: report, do not crash the run
         return _failure(backend, op, case, dtype, direction, selector, exc)
-    comparisons = []
-    for key, want in expected.items():
+    comparisons, blunt = [], []
+    for key, values in want.values.items():
         if key not in actual:
-            return Result(*label, "error", detail=f"{key}: missing from the backend's result", selector=selector)
-        reduction = max(case.reduction, (dy.size // max(want.size, 1)) if dy is not None else 1)
-        limit = bound(dtype, reduction, op.tolerance, kappa[key])
-        comparisons.append(compare(actual[key], want, limit, key, smallest_normal(dtype)))
-    worst = max(comparisons, key=lambda c: c.error / c.tolerance if c.tolerance else (0.0 if c.ok else np.inf))
-    status = "pass" if all(c.ok for c in comparisons) else "fail"
+            return Result(*label, "fail", detail=f"{key}: missing from the backend's result", selector=selector)
+        comparison = compare(actual[key], values, want.bounds[key], key, want.floor)
+        comparisons.append(comparison)
+        if comparison.ok:
+            blunt += [f"{key}: {name}" for name in blunt_controls(actual[key], values, want.bounds[key], dtype, want.floor)]
+    error = max(c.error for c in comparisons)
+    status = "fail" if not all(c.ok for c in comparisons) else ("blunt" if blunt else "pass")
+    sharp = max(sharpness(values, want.bounds[k], want.floor) for k, values in want.values.items())
     params = {k: (v if not isinstance(v, np.ndarray) else f"array{v.shape}") for k, v in case.params.items()}
     names = input_names(op, len(case.inputs))
     shapes = ", ".join(f"{n}{tuple(x.shape)}" for n, x in zip(names, case.inputs, strict=True))
-    detail = "\n".join([f"inputs: {shapes or '-'}; params: {params}", *(c.message for c in comparisons)])
-    # "as accurate as a careful float32 implementation", as a number (floor: half an ulp)
+    lines = [f"inputs: {shapes or '-'}; params: {params}", *(c.message for c in comparisons)]
     ratio = None
-    if dtype == "float32":
-        ratio = max(c.error for c in comparisons) / max(max(own_errors.values()), machine_eps("float32") / 2)
-    return Result(*label, status, worst.error, worst.tolerance, ratio, detail, selector)
+    if dtype != "float64":
+        careful = careful_error(ref, op, case, dtype, direction, dy, want)
+        ratio = error / max(careful, 1 / (2 * SAFETY))
+        lines.append(
+            f"worst error {ratio:.3g}x that of a careful evaluation (the reference in float32, rounded to {dtype}),"
+            f" which uses {careful:.3g} of the bound"
+        )
+    if blunt:
+        lines.append("blunt check: these wrong answers pass: " + "; ".join(blunt))
+    return Result(*label, status, error, sharp, ratio, "\n".join(lines), selector)
+
+
+def careful_error(ref: Backend, op: Op, case: Case, dtype: str, direction: str, dy, want: Expectation) -> float:
+    """A careful implementation's worst error as a fraction of the bound: the reference
+    computed in float32 on the same inputs, its result rounded to ``dtype``."""
+    own = execute(ref, op, rounded_case(case, dtype), "float32", direction, dy)
+    errors = [
+        float(np.max(bound_fractions(round_to(own[k], dtype), v, want.bounds[k], want.floor), initial=0.0))
+        for k, v in want.values.items()
+    ]
+    return max(errors)
 
 
 def upstream(ref: Backend, op: Op, case: Case, dtype: str, direction: str) -> np.ndarray | None:
-    """The cotangent dy for a backward check, rounded to ``dtype``; None for forward."""
+    """The cotangent dy for a backward check, rounded to ``dtype`` (held in float64)."""
     if direction != "backward":
         return None
     first = next(iter(execute(ref, op, case, "float64", "forward").values()))
@@ -211,39 +312,65 @@ def expected_outputs(ref: Backend, op: Op, case: Case, dtype: str, direction: st
     return {k: v.astype(np.float64) for k, v in out.items()}
 
 
-def rounded_case(case: Case, dtype: str, noise: np.random.Generator | None = None) -> Case:
-    """The case with float arrays rounded to ``dtype`` and held in float64 (exactly); with
-    ``noise``, the positional inputs first get relative noise of one float32 epsilon."""
-
-    def up(v: Any, jitter: bool = False) -> Any:
-        if not (isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)):
-            return v
-        if jitter:
-            v = v * (1 + machine_eps("float32") * noise.uniform(-1, 1, v.shape))
-        return round_to(v, dtype).astype(np.float64)
-
-    inputs = tuple(up(np.asarray(x), noise is not None) for x in case.inputs)
-    return dataclasses.replace(case, inputs=inputs, params={k: up(v) for k, v in case.params.items()})
+def rounded_case(case: Case, dtype: str) -> Case:
+    """The case with every float array rounded to ``dtype`` and held (exactly) in float64."""
+    return _map_floats(case, lambda v: round_to(v, dtype).astype(np.float64))
 
 
-def amplification(ref, op: Op, case: Case, direction: str, dy, expected) -> tuple[dict[str, float], dict[str, float]]:
-    """(kappa, own error) per output. kappa: this case's error amplification in float32 ulps,
-    the larger of the reference's own float32 rounding error (worst of three rounding
-    patterns: the inputs as given and twice jittered by one ulp) and how far the exact
-    result moves under that jitter. Kink and tie cases and exact ops are not jittered."""
-    own32 = execute(ref, op, case, "float32", direction, dy)
-    own = {k: float(np.max(normalized_error(own32[k], want), initial=0.0)) for k, want in expected.items()}
-    worst = dict(own)
-    if case.smooth and op.tolerance != "exact":
-        for seed in (1, 2):
-            jittered = rounded_case(case, "float32", np.random.default_rng(seed))
-            exact = execute(ref, op, jittered, "float64", direction, dy)
-            rounded = execute(ref, op, jittered, "float32", direction, dy)
-            for k, want in expected.items():
-                moved = float(np.max(normalized_error(exact[k], want), initial=0.0))
-                rounding = float(np.max(normalized_error(rounded[k], exact[k]), initial=0.0))
-                worst[k] = max(worst[k], moved, rounding)
-    return {k: v / machine_eps("float32") for k, v in worst.items()}, own
+def _map_floats(case: Case, fn, skip: frozenset[str] = frozenset()) -> Case:
+    """The case with ``fn`` applied to every float array (inputs, and params such as the
+    gradients or the targets) except the params named in ``skip``."""
+
+    def each(v: Any) -> Any:
+        return fn(v) if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating) else v
+
+    inputs = tuple(each(np.asarray(x)) for x in case.inputs)
+    params = {k: (v if k in skip else each(v)) for k, v in case.params.items()}
+    return dataclasses.replace(case, inputs=inputs, params=params)
+
+
+STRUCTURAL = frozenset({"mask"})  # float params that are structure, not data: never jittered
+
+
+def sensitivity(
+    ref: Backend, op: Op, case: Case, dtype: str, direction: str, dy, expected
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(s, c) of the tolerance model, per output element, the worst over the case itself and
+    JITTERS nearby inputs (every float input and dy moved by about JITTER_ULPS float32 ulps,
+    onto the float32 grid):
+    s, how far the float64 result moves per unit of relative change of its inputs; c, the
+    rounding error of the reference evaluated in float32 there, in units of u32. Kink and tie
+    cases move only dy; exact ops are not measured. Backwards that frameworks compute from the
+    saved forward output add the size of the terms that cancel there (``saved_output.py``)."""
+    s = {k: np.zeros_like(v) for k, v in expected.items()}
+    c = {k: np.zeros_like(v) for k, v in expected.items()}
+    if op.tolerance == "exact":
+        return s, c
+    rng = np.random.default_rng(zlib.crc32(f"{op.name}/{case.name}/{dtype}/{direction}".encode()))
+    size = JITTER_ULPS * UNIT_ROUNDOFF["float32"]
+
+    def nearby(v: np.ndarray) -> np.ndarray:
+        return round_to(v * (1 + size * rng.standard_normal(v.shape)), "float32").astype(np.float64)
+
+    base = rounded_case(case, dtype)
+    for draw in range(JITTERS + 1):  # draw 0: the case itself, for c
+        moved = draw > 0 and case.smooth
+        moved_case = _map_floats(base, nearby, skip=STRUCTURAL) if moved else base
+        moved_dy = None if dy is None else (nearby(dy) if draw > 0 else dy)
+        exact = execute(ref, op, moved_case, "float64", direction, moved_dy)
+        rounded = execute(ref, op, moved_case, "float32", direction, moved_dy)
+        for k, want in expected.items():
+            with np.errstate(invalid="ignore", over="ignore"):
+                shift = np.abs(exact[k] - want) / size
+                rounding = np.abs(rounded[k].astype(np.float64) - exact[k]) / UNIT_ROUNDOFF["float32"]
+            finite = np.isfinite(want)
+            s[k] = np.maximum(s[k], np.where(finite, np.nan_to_num(shift, posinf=0.0), 0.0))
+            c[k] = np.maximum(c[k], np.where(finite, np.nan_to_num(rounding, posinf=0.0), 0.0))
+    if direction == "backward" and op.name in saved_output.TERMS:
+        y = next(iter(execute(ref, op, base, "float64", "forward").values()))
+        for k in s:
+            s[k] = np.maximum(s[k], saved_output.TERMS[op.name](dy, y))
+    return s, c
 
 
 def check_statistical(
@@ -255,9 +382,9 @@ def check_statistical(
     params = dict(case.params)
     try:
         fn = backend.op(op.name)
-        first = backend.to_numpy(fn(**params))
-        again = backend.to_numpy(fn(**params))
-        other = backend.to_numpy(fn(**{**params, "seed": params["seed"] + 1}))
+        first = _received(backend, fn(**params), "sample", None)
+        again = _received(backend, fn(**params), "sample", None)  # copies on receipt: a reused buffer shows
+        other = _received(backend, fn(**{**params, "seed": params["seed"] + 1}), "sample", None)
     except Exception as exc:
         return _failure(backend, op, case, dtype, "forward", selector, exc)
     expected = ref.op(op.name)(**{**params, "seed": params["seed"] + 1000})  # an independent reference draw
@@ -274,7 +401,7 @@ def check_statistical(
     detail = "; ".join(f"{t.name} {t.ratio:.3g}" for t in tests) + " (statistic / critical value at alpha 1e-6)"
     if problems:
         detail = "; ".join(problems) + "\n" + detail
-    return Result(*label, "fail" if problems else "pass", worst, 1.0, None, detail, selector)
+    return Result(*label, "fail" if problems else "pass", worst, None, None, detail, selector)
 
 
 def directions(op: Op) -> tuple[str, ...]:

@@ -139,3 +139,29 @@ def test_cross_check_names_the_reference_when_two_frameworks_agree_against_it(pl
     # against the true reference a lone dissenter accuses nobody
     kink = next(c for c in op.cases() if not c.smooth)
     assert reference_suspect(sloppy, [tiny], op, kink, "float64", "backward") == ""
+
+
+def test_a_numpy_backend_subclass_is_checked_with_its_own_ops_and_conventions():
+    import numpy as np
+
+    from backends.numpy_backend import NumpyBackend
+    from cnnbench.conformance import check
+    from reference.catalog import CATALOG
+
+    class Halved(NumpyBackend):
+        name = "halved"
+
+        def relu(self, x):
+            return 0.5 * np.maximum(x, 0)
+
+    class RightKink(NumpyBackend):
+        name = "right-kink"
+        conventions = {"max_gate_tie": "all"}
+
+    relu, gate = CATALOG["relu"], CATALOG["max_gate"]
+    assert check(Halved(), relu, relu.cases()[0], "float64").status == "fail"
+    assert check(NumpyBackend(), relu, relu.cases()[0], "float64").status == "pass"
+    assert RightKink().conventions["max_gate_tie"] == "all"
+    tie = next(c for c in gate.cases() if not c.smooth)
+    assert check(RightKink(), gate, tie, "float64", "backward").status == "pass"
+    assert check(RightKink(), gate, tie, "float64", "backward", reference=NumpyBackend()).status == "fail"
