@@ -34,7 +34,9 @@ def bound_fractions(actual: np.ndarray, expected: np.ndarray, bounds: np.ndarray
     return fractions
 
 
-def compare(actual: object, expected: np.ndarray, bounds: np.ndarray, what: str = "output", floor: float = 0.0) -> Comparison:
+def compare(
+    actual: object, expected: np.ndarray, bounds: np.ndarray, what: str = "output", floor: float = 0.0
+) -> Comparison:
     """Compare ``actual`` with ``expected`` element by element: |a_i - r_i| <= floor + bounds_i."""
     a = np.asarray(actual)
     r = np.asarray(expected)

@@ -160,7 +160,8 @@ def execute(
     """
     given = _Inputs(backend, dtype)
     names = input_names(op, len(case.inputs))
-    inputs = [given.hand(np.asarray(x), n, watch=op.kind != "trajectory") for n, x in zip(names, case.inputs, strict=True)]
+    watch = op.kind != "trajectory"  # an optimizer may update its parameter in place
+    inputs = [given.hand(np.asarray(x), n, watch) for n, x in zip(names, case.inputs, strict=True)]
     floating = any(np.issubdtype(np.asarray(x).dtype, np.floating) for x in case.inputs)
     want = dtype if floating else None  # schedules take step numbers and return plain numbers
     if op.kind == "trajectory":
@@ -266,7 +267,8 @@ def check(
         comparison = compare(actual[key], values, want.bounds[key], key, want.floor)
         comparisons.append(comparison)
         if comparison.ok:
-            blunt += [f"{key}: {name}" for name in blunt_controls(actual[key], values, want.bounds[key], dtype, want.floor)]
+            passing = blunt_controls(actual[key], values, want.bounds[key], dtype, want.floor)
+            blunt += [f"{key}: {name}" for name in passing]
     error = max(c.error for c in comparisons)
     status = "fail" if not all(c.ok for c in comparisons) else ("blunt" if blunt else "pass")
     sharp = max(sharpness(values, want.bounds[k], want.floor) for k, values in want.values.items())

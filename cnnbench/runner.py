@@ -1,4 +1,5 @@
-"""The conformance run: every selected backend x op x case x dtype x direction."""
+"""The conformance run: every selected backend x op x case x dtype x direction, and
+each backend's declared conventions observed on the selected ops."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from backends.registry import LoadedBackend
 from reference.catalog import CATALOG, OPS, Op
+from reference.conventions import validate
 
 from .conformance import Result, check, directions
 from .crosscheck import reference_suspect
@@ -38,6 +40,20 @@ class Run:
     def from_json(cls, data: dict) -> Run:
         return cls([Result(**r) for r in data["results"]], data["backends"], data["environment"])
 
+    def convention_failures(self) -> list[str]:
+        """One message per (backend, convention) observed but not confirmed: the declared
+        choice is not the one, and the only one, the backend's behaviour matches. Each names,
+        for every choice ruled out, the op, case, direction and values that ruled it out."""
+        failures = []
+        for b in self.backends:
+            for name, seen in (b.get("conventions") or {}).items():
+                if seen["checked"] and seen["observed"] != [seen["declared"]]:
+                    behaves = ", ".join(seen["observed"]) or "no choice"
+                    lines = [f"{b['name']} declares {name}={seen['declared']!r} but behaves as {behaves}"]
+                    lines += [f"  {c} ruled out by {why}" for c, why in seen.get("ruled_out", {}).items()]
+                    failures.append("\n".join(lines))
+        return failures
+
 
 def environment() -> dict[str, str]:
     try:
@@ -54,16 +70,26 @@ def environment() -> dict[str, str]:
     }
 
 
-def describe_backend(loaded: LoadedBackend) -> dict:
-    """Name, versions, dtypes, and per convention the declared and the observed choices."""
+def describe_backend(loaded: LoadedBackend, ops: Iterable[Op] = OPS) -> dict:
+    """Name, versions, dtypes, and per convention the declared and the observed choices, with
+    the evidence against each choice ruled out. Only the conventions ``ops`` sit on are
+    observed (on those ops); the others are listed as declared, unchecked."""
     b = loaded.backend
     info = {"name": loaded.name, "spec": loaded.spec, "ok": loaded.ok, "reason": loaded.reason}
     if b is not None:
-        observed = {
-            name: {"declared": o.declared, "observed": list(o.matching), "checked": o.checked}
-            for name, o in observe_all(b).items()
+        declared = validate(dict(b.conventions), b.name)
+        conventions = {
+            name: {"declared": choice, "observed": [], "checked": False} for name, choice in declared.items()
         }
-        info.update(dtypes=list(b.dtypes), versions=b.versions(), conventions=observed)
+        for name, o in observe_all(b, ops).items():
+            ruled_out = {choice: e.describe() for choice, e in o.ruled_out.items()}
+            conventions[name] = {
+                "declared": o.declared,
+                "observed": list(o.matching),
+                "checked": o.checked,
+                "ruled_out": ruled_out,
+            }
+        info.update(dtypes=list(b.dtypes), versions=b.versions(), conventions=conventions)
     return info
 
 
@@ -79,7 +105,7 @@ def run_conformance(loaded: Iterable[LoadedBackend], ops: Iterable[Op] = OPS, dt
                     if dtype not in lb.backend.dtypes:
                         continue
                     results += [check(lb.backend, op, case, dtype, d, lb.selector) for d in directions(op)]
-    return Run(_with_suspects(results, loaded), [describe_backend(lb) for lb in loaded], environment())
+    return Run(_with_suspects(results, loaded), [describe_backend(lb, ops) for lb in loaded], environment())
 
 
 def _with_suspects(results: list[Result], loaded: list[LoadedBackend]) -> list[Result]:
