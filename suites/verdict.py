@@ -11,12 +11,19 @@ from cnnbench.conformance import Result, check
 from cnnbench.crosscheck import reference_suspect
 from reference.cases import Case
 from reference.catalog import Op
+from suites.backends.known_findings import expected_outcome, known
 
 
 def assert_conforms(result: Result, suspect: str = "") -> None:
-    """Pass, skip (not implemented / dtype unsupported, with the reason) or fail with the full story."""
+    """Pass; skip (not implemented / dtype unsupported, with the reason); xfail a listed finding
+    (known_findings.py) with its evidence; or fail with the full story."""
     if result.status in ("not implemented", "unsupported"):
         pytest.skip(f"{result.status}: {result.detail}")
+    key = (result.backend, result.op, result.case, result.dtype, result.direction)
+    if not result.passed and (reason := expected_outcome(*key, result.status)):
+        pytest.xfail(f"known {result.status}: {reason}\n{result.describe()}")
+    listed = known(*key) if result.passed and result.case != "hypothesis" else None
+    assert listed is None, f"listed in known_findings.py but now passes: remove it ({listed})\n{result.describe()}"
     assert result.passed, result.describe() + (f"\n{suspect}" if suspect else "")
 
 

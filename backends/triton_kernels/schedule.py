@@ -3,7 +3,7 @@
 step:        lr * drop^floor(t / every)
 exponential: lr * gamma^t
 inverse:     lr / (1 + k t)
-cosine:      lr_min + (lr - lr_min) (1 + cos(pi min(t, T) / T)) / 2
+cosine:      lr_min + (lr - lr_min) (1 + cos(pi min(t, T) / T)) / 2, computed as cos^2(pi min(t, T) / 2T)
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def schedule_kernel(
     elif KIND == "inverse":
         out = lr / (1.0 + a * t)
     else:
-        out = a + (lr - a) * (1.0 + tl.cos(3.141592653589793 * tl.minimum(t, b) / b)) / 2.0
+        # (1 + cos theta) / 2 = cos^2(theta / 2): no cancellation as theta nears pi
+        half = tl.cos(1.5707963267948966 * tl.minimum(t, b) / b)
+        out = a + (lr - a) * half * half
     tl.store(out_ptr + offs, out, mask=mask)
 
 
