@@ -56,6 +56,9 @@ class TensorFlowBackend(Backend):
     name = "tensorflow"
     dtypes = DTYPES
     devices = ("cpu", "gpu")
+    # Observed, and textbook so not listed: tf.nn.relu, tf.nn.leaky_relu, the tf.where PReLU and
+    # keras' elu (alpha != 1 is tf.where(x > 0, ...)) take the slope left of x = 0; tf.abs's
+    # gradient at 0 is sign(0) = 0 (keras L1 regularizers too).
     conventions = {  # noqa: RUF012 (read-only declaration)
         "maxout_tie": "split",  # reduce_max's gradient is shared among ties
         "init_normal": "truncated",  # keras GlorotNormal / HeNormal

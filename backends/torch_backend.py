@@ -36,6 +36,9 @@ class TorchBackend(TorchTensors, Backend):
     name = "torch"
     dtypes = ("float64", "float32", "float16", "bfloat16")
     devices = ("cpu", "cuda")
+    # Observed, and textbook so not listed: ReLU, Leaky ReLU, PReLU and ELU all take the slope
+    # left of x = 0 (threshold_backward, x > 0 masks); abs()'s gradient at 0 is sign(0) = 0;
+    # torch.nn.init's normals are untruncated.
     conventions = {  # noqa: RUF012 (read-only declaration)
         "max_gate_tie": "split",  # torch.maximum splits the gradient at a tie
         "maxout_tie": "split",  # amax over the pieces

@@ -9,8 +9,10 @@
     maxout(x, W, b) = max_k (x W_k^T + b_k)     x (N, D), W (P, M, D), b (P, M) -> (N, M)
     step(x)       = [x > 0]                     the perceptron's threshold, forward only
 
-At x = 0 the kinked functions take the ``grad_at_kink`` convention: the slope
-on the left of the kink (textbook, ReLU'(0) = 0) or on the right.
+At x = 0 each kinked function takes its own convention, the slope on the left
+of the kink (textbook: ReLU'(0) = 0, Leaky ReLU'(0) = a, ELU'(0) = alpha) or on
+the right (1): ``grad_at_kink`` (ReLU), ``leaky_relu_grad_at_kink``,
+``prelu_grad_at_kink``, ``elu_grad_at_kink``. Frameworks choose op by op.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ import numpy as np
 
 from ._ties import max_weights
 from ._validate import choice, float_array, same_shape
-
-KINK_SIDES = ("left", "right")
+from .conventions import KINK_SIDES
 
 
 def _upstream(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -29,9 +30,9 @@ def _upstream(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
     return dy
 
 
-def _positive_side(x: np.ndarray, grad_at_kink: str) -> np.ndarray:
-    """Mask of points that take the right-hand slope."""
-    return x >= 0 if choice(grad_at_kink, "grad_at_kink", KINK_SIDES) == "right" else x > 0
+def _positive_side(x: np.ndarray, side: str, convention: str) -> np.ndarray:
+    """Mask of points that take the right-hand slope: x > 0, and x = 0 when ``side`` is "right"."""
+    return x >= 0 if choice(side, convention, KINK_SIDES) == "right" else x > 0
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -63,7 +64,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 def relu_backward(dy: np.ndarray, x: np.ndarray, *, grad_at_kink: str = "left") -> tuple[np.ndarray]:
     x = float_array(x, "x")
     dy = _upstream(dy, x)
-    return (np.where(_positive_side(x, grad_at_kink), dy, np.zeros_like(dy)),)
+    return (np.where(_positive_side(x, grad_at_kink, "grad_at_kink"), dy, np.zeros_like(dy)),)
 
 
 def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
@@ -72,11 +73,12 @@ def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
 
 
 def leaky_relu_backward(
-    dy: np.ndarray, x: np.ndarray, *, negative_slope: float = 0.01, grad_at_kink: str = "left"
+    dy: np.ndarray, x: np.ndarray, *, negative_slope: float = 0.01, leaky_relu_grad_at_kink: str = "left"
 ) -> tuple[np.ndarray]:
     x = float_array(x, "x")
     dy = _upstream(dy, x)
-    return (np.where(_positive_side(x, grad_at_kink), dy, negative_slope * dy).astype(x.dtype),)
+    right = _positive_side(x, leaky_relu_grad_at_kink, "leaky_relu_grad_at_kink")
+    return (np.where(right, dy, negative_slope * dy).astype(x.dtype),)
 
 
 def _prelu_slope(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -94,13 +96,13 @@ def prelu(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def prelu_backward(
-    dy: np.ndarray, x: np.ndarray, alpha: np.ndarray, *, grad_at_kink: str = "left"
+    dy: np.ndarray, x: np.ndarray, alpha: np.ndarray, *, prelu_grad_at_kink: str = "left"
 ) -> tuple[np.ndarray, np.ndarray]:
     """dx = dy on the right, a dy on the left; d alpha = sum of dy x over the left side."""
     x = float_array(x, "x")
     dy = _upstream(dy, x)
     slope = _prelu_slope(x, alpha)
-    right = _positive_side(x, grad_at_kink)
+    right = _positive_side(x, prelu_grad_at_kink, "prelu_grad_at_kink")
     dx = np.where(right, dy, slope * dy)
     contrib = np.where(right, np.zeros_like(x), dy * x)
     axes = tuple(i for i in range(x.ndim) if not (i == 1 and np.asarray(alpha).shape[0] > 1))
@@ -112,10 +114,13 @@ def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
 
 
-def elu_backward(dy: np.ndarray, x: np.ndarray, *, alpha: float = 1.0, grad_at_kink: str = "left") -> tuple[np.ndarray]:
+def elu_backward(
+    dy: np.ndarray, x: np.ndarray, *, alpha: float = 1.0, elu_grad_at_kink: str = "left"
+) -> tuple[np.ndarray]:
     x = float_array(x, "x")
     dy = _upstream(dy, x)
-    return (np.where(_positive_side(x, grad_at_kink), dy, dy * alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),)
+    right = _positive_side(x, elu_grad_at_kink, "elu_grad_at_kink")
+    return (np.where(right, dy, dy * alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),)
 
 
 def _maxout_pieces(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -10,11 +10,23 @@ BatchNorm channel, p = 0 and p near 1, a kernel as large as the padded input,
 stride larger than the kernel, a batch of one, odd sizes. Cases whose inputs sit
 on a kink or a tie are marked ``smooth=False``: finite differences do not apply
 there, and they are what checks a backend's declared convention.
+
+Every op whose reference signature has keyword defaults is also called once
+without them (cases named ``defaults`` or ``default_<knob>``): a backend must
+take the reference's defaults, not its framework's (tf.nn.leaky_relu's slope
+is 0.2, the reference's 0.01). Defaults that are not binary fractions (0.01,
+0.9, 1e-5, ...) are checked in float32 and the half types only: a framework
+that keeps them in float32 would be off by ~1e-9 in float64 for that reason
+alone.
+
+Long reductions (conv2d with C KH KW = 2304, a 2048-wide fully connected
+layer, 2048-class softmax rows) are where accumulating in half precision
+instead of float32 shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -60,6 +72,10 @@ def positive_var(seed: int, n: int) -> np.ndarray:
     return rng(seed).uniform(0.5, 2.0, n)
 
 
+# defaults that are not binary fractions: not meaningful in float64 (see the module docstring)
+NOT_FLOAT64 = ("float32", "float16", "bfloat16")
+
+
 # ---------------------------------------------------------------- output and loss
 def softmax_cases() -> list[Case]:
     return [
@@ -69,6 +85,9 @@ def softmax_cases() -> list[Case]:
         Case("axis1_3d", (normal(5, 2, 5, 3),), {"axis": 1}, reduction=5),
         # the small probabilities are float32 subnormals (e^-92): frameworks may flush them to zero
         Case("subnormal_tail", (np.array([[144.8, 52.4, 60.0], [0.5, -91.0, 3.0]]),), {"axis": -1}, reduction=3),
+        # a sum of 2048 exponentials: accumulated in half precision it shows
+        Case("long_row_4x2048", (normal(6, 4, 2048, scale=2.0),), {"axis": -1}, reduction=2048),
+        Case("default_axis", (normal(7, 3, 6),), reduction=6),  # axis=-1, not the first or "implicit" one
     ]
 
 
@@ -90,6 +109,13 @@ def cross_entropy_cases() -> list[Case]:
             {"target": np.array([0, 1, 2, 3]), "reduction": "mean"},
             reduction=6,
         ),
+        Case(
+            "long_row_4x2048",
+            (normal(19, 4, 2048, scale=2.0),),
+            {"target": np.array([5, 2047, 0, 1024]), "reduction": "mean"},
+            reduction=2048,
+        ),
+        Case("default_reduction", (normal(9, 6, 5),), {"target": rng(8).integers(0, 5, 6)}, reduction=6),  # mean
     ]
 
 
@@ -98,6 +124,7 @@ def mse_cases() -> list[Case]:
         Case("matrix_4x5", (normal(20, 4, 5),), {"target": normal(21, 4, 5), "reduction": "mean"}, reduction=20),
         Case("sum_3d", (normal(22, 2, 3, 4),), {"target": normal(23, 2, 3, 4), "reduction": "sum"}, reduction=24),
         Case("one_element", (normal(24, 1),), {"target": normal(25, 1), "reduction": "mean"}),
+        Case("default_reduction", (normal(26, 3, 5),), {"target": normal(27, 3, 5)}, reduction=15),  # mean
     ]
 
 
@@ -112,13 +139,19 @@ def smooth_activation_cases(seed: int) -> list[Case]:
     ]
 
 
-def kinked_activation_cases(seed: int, **params: Any) -> list[Case]:
+def kinked_activation_cases(seed: int, default_dtypes: tuple[str, ...] | None = None, **params: Any) -> list[Case]:
+    """Cases with ``params``; with params, also one call without them (the defaults), checked
+    in ``default_dtypes`` (None: every dtype)."""
     at_kink = small_ints(seed + 2, 5, 6, low=-1, high=2)  # a third of the entries exactly 0
-    return [
+    cases = [
         Case("matrix_3x4", (off_zero(seed, 3, 4),), dict(params)),
         Case("image_2x3x5x5", (off_zero(seed + 1, 2, 3, 5, 5),), dict(params)),
         Case("zeros_at_kink", (at_kink,), dict(params), smooth=False),
     ]
+    if params:
+        knobs = "_".join(params)
+        cases.append(Case(f"default_{knobs}", (off_zero(seed + 3, 4, 5),), dtypes=default_dtypes))
+    return cases
 
 
 def prelu_cases() -> list[Case]:
@@ -163,6 +196,9 @@ def fully_connected_cases() -> list[Case]:
         Case("4x6_to_5", (normal(60, 4, 6), normal(61, 5, 6), normal(62, 5)), reduction=6),
         Case("batch_of_one", (normal(63, 1, 3), normal(64, 2, 3), normal(65, 2)), reduction=3),
         Case("odd_7x33_to_9", (normal(66, 7, 33), normal(67, 9, 33), normal(68, 9)), reduction=33),
+        # W (5, 5): a transposed dW has the right shape, so only its values can catch it
+        Case("square_3x5_to_5", (normal(69, 3, 5), normal(58, 5, 5), normal(59, 5)), reduction=5),
+        Case("long_reduction_4x2048_to_8", (normal(55, 4, 2048), normal(56, 8, 2048), normal(57, 8)), reduction=2048),
     ]
 
 
@@ -189,6 +225,10 @@ def conv2d_cases() -> list[Case]:
         conv2d_case("kernel_fills_padded_input", 98, 1, 2, 5, 5, 2, 7, 7, padding=1),
         conv2d_case("stride_gt_kernel", 101, 2, 2, 9, 9, 2, 2, 2, stride=3),
         conv2d_case("batch_of_one_1x1", 104, 1, 5, 3, 4, 2, 1, 1),
+        # C KH KW = 2304 products per output: half-precision accumulation shows
+        conv2d_case("long_reduction_c256_3x3", 107, 2, 256, 6, 6, 8, 3, 3),
+        # stride, padding, dilation and groups left to their defaults (1, 0, 1, 1)
+        Case("defaults", (normal(110, 2, 3, 5, 5), normal(111, 4, 3, 3, 3), normal(112, 4)), reduction=27),
     ]
 
 
@@ -206,7 +246,11 @@ def pool_cases(seed: int) -> list[Case]:
         pool_case("nonsquare_2x3_stride1", distinct(seed + 2, 2, 2, 5, 6), (2, 3), stride=1),
         pool_case("stride_gt_kernel", distinct(seed + 3, 1, 2, 9, 9), 2, stride=3),
         pool_case("ragged_last_window", distinct(seed + 6, 1, 2, 8, 8), 3, stride=2),  # floor, not ceil: 3 windows
+        # floor((8 + 2 - 3) / 2) + 1 = 4 rows but ceil gives 5 (10 columns: 5 vs 6): ceil_mode shows
+        pool_case("3x3_stride2_pad1_floor_ne_ceil", distinct(seed + 7, 1, 2, 8, 10), 3, stride=2, padding=1),
         pool_case("kernel_fills_input", distinct(seed + 4, 2, 1, 4, 4), 4),
+        # stride defaults to the kernel size, padding to 0
+        Case("default_stride", (distinct(seed + 8, 2, 2, 6, 6),), {"kernel_size": 2}, reduction=4),
         pool_case(
             "ties_overlapping", small_ints(seed + 5, 2, 2, 6, 6, low=0, high=2), 3, stride=1, padding=1, smooth=False
         ),
@@ -248,7 +292,24 @@ def batch_norm_train_cases() -> list[Case]:
         batch_norm_case("constant_channel", 135, const, True, eps=2**-10),
         batch_norm_case("batch_of_two", 136, normal(137, 2, 4), True),
         batch_norm_case("eps_2^-10_momentum_0.5", 138, normal(139, 6, 3, 2, 3), True, eps=2**-10, momentum=0.5),
+        large_mean_case(),
+        defaults_case(batch_norm_case("defaults", 148, normal(149, 6, 3), True)),  # momentum 0.9, eps 1e-5
     ]
+
+
+def large_mean_case() -> Case:
+    """Channel means 1e3, 3e3, 1e4 against std 1: a variance taken as E[x^2] - E[x]^2 cancels
+    catastrophically in float32 (x^2 ~ 1e8, one ulp ~ 8), a two-pass one does not. In half
+    precision the inputs themselves round to steps of 0.5 to 8, so the case means nothing there."""
+    x = normal(147, 8, 3, 4, 4) + np.array([1e3, 3e3, 1e4])[None, :, None, None]
+    case = batch_norm_case("large_mean_1e3_to_1e4_std_1", 146, x, True)
+    return replace(case, dtypes=("float64", "float32"))
+
+
+def defaults_case(case: Case) -> Case:
+    """``case`` without momentum and eps: the reference's defaults (not binary fractions) apply."""
+    params = {k: v for k, v in case.params.items() if k not in ("momentum", "eps")}
+    return replace(case, params=params, dtypes=NOT_FLOAT64)
 
 
 def batch_norm_eval_cases() -> list[Case]:
@@ -257,6 +318,7 @@ def batch_norm_eval_cases() -> list[Case]:
         batch_norm_case("image_4x3x5x5", 142, normal(143, 4, 3, 5, 5), False),
         # running variances comparable to eps, so where eps goes shows even in float32
         batch_norm_case("small_running_var", 144, normal(145, 6, 3), False, running_var=np.full(3, 2**-10), eps=2**-10),
+        defaults_case(batch_norm_case("defaults", 158, normal(159, 6, 3), False)),  # eps 1e-5
     ]
 
 
@@ -307,8 +369,9 @@ def _alternating(seed: int, steps: int, n: int) -> np.ndarray:
 
 
 def optimizer_cases(**hyper: Any) -> list[Case]:
-    """Several steps with the state carried: inputs (param,), params hold the gradient sequence."""
-    return [
+    """Several steps with the state carried: inputs (param,), params hold the gradient sequence.
+    Where ``hyper`` sets more than lr, a ``defaults`` case leaves the rest to the reference's defaults."""
+    cases = [
         Case("5_steps_5x4", (normal(170, 5, 4),), {"grads": normal(171, 5, 5, 4), **hyper}, reduction=5),
         Case(
             "weight_decay_8_steps",
@@ -327,11 +390,32 @@ def optimizer_cases(**hyper: Any) -> list[Case]:
             dtypes=("float64", "float32"),
         ),
     ]
+    return cases + optimizer_defaults_cases(hyper)
 
 
-def schedule_cases(last: int = 99, **params: Any) -> list[Case]:
-    """Learning rates are float32 numbers in practice (Keras computes schedules in float32)."""
-    return [Case(f"steps_0_to_{last}", (), {"steps": np.arange(last + 1), **params}, dtypes=("float32",))]
+def optimizer_defaults_cases(hyper: dict[str, Any]) -> list[Case]:
+    """Where ``hyper`` sets more than lr, one call with lr only: the rest take the reference's
+    defaults. Where the optimizer has an eps, the gradients are tiny (2^-20) so that its default
+    shows too; they underflow in half precision, so that case is float32 only."""
+    if not set(hyper) - {"lr"}:
+        return []
+    if "eps" in hyper:
+        grads, dtypes = normal(179, 5, 5, 4, scale=2**-20), ("float32",)
+    else:
+        grads, dtypes = normal(179, 5, 5, 4), NOT_FLOAT64
+    params = {"grads": grads, "lr": hyper["lr"]}
+    return [Case("defaults", (normal(178, 5, 4),), params, reduction=5, dtypes=dtypes)]
+
+
+def schedule_cases(extra: dict[str, Any] | None = None, last: int = 99, **params: Any) -> list[Case]:
+    """Learning rates are float32 numbers in practice (Keras computes schedules in float32).
+    The first case leaves optional knobs to their defaults; ``extra`` adds one that sets them."""
+    steps = {"steps": np.arange(last + 1), **params}
+    cases = [Case(f"steps_0_to_{last}", (), steps, dtypes=("float32",))]
+    if extra:
+        knobs = "_".join(extra)
+        cases.append(Case(f"steps_0_to_{last}_{knobs}", (), {**steps, **extra}, dtypes=("float32",)))
+    return cases
 
 
 # ---------------------------------------------------------------- preprocessing

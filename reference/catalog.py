@@ -71,16 +71,16 @@ OPS: tuple[Op, ...] = (
         activations,
         "leaky_relu",
         "activation",
-        partial(cases.kinked_activation_cases, 39, negative_slope=0.25),
-        conventions=("grad_at_kink",),
+        partial(cases.kinked_activation_cases, 39, cases.NOT_FLOAT64, negative_slope=0.25),
+        conventions=("leaky_relu_grad_at_kink",),
     ),
-    _op(activations, "prelu", "activation", cases.prelu_cases, conventions=("grad_at_kink",)),
+    _op(activations, "prelu", "activation", cases.prelu_cases, conventions=("prelu_grad_at_kink",)),
     _op(
         activations,
         "elu",
         "activation",
         partial(cases.kinked_activation_cases, 45, alpha=0.75),
-        conventions=("grad_at_kink",),
+        conventions=("elu_grad_at_kink",),
     ),
     _op(activations, "maxout", "activation", cases.maxout_cases, conventions=("maxout_tie",)),
     _op(activations, "step", "activation", partial(cases.kinked_activation_cases, 48)),
@@ -130,8 +130,8 @@ OPS: tuple[Op, ...] = (
     _op(dropout, "dropout", "dropout", cases.dropout_cases),
     _op(dropout, "dropout_mask", "dropout", cases.dropout_mask_cases, kind="statistical"),
     # initialisation
-    _op(init, "small_random", "init", partial(cases.init_cases, {"scale": 0.05}, scale=0.01), kind="statistical"),
-    _op(init, "large_random", "init", partial(cases.init_cases, scale=1.0), kind="statistical"),
+    _op(init, "small_random", "init", partial(cases.init_cases, {"scale": 0.05}), kind="statistical"),
+    _op(init, "large_random", "init", partial(cases.init_cases, {"scale": 0.5}), kind="statistical"),
     _op(
         init,
         "xavier_normal",
@@ -144,7 +144,13 @@ OPS: tuple[Op, ...] = (
     _op(init, "he_normal", "init", cases.init_cases, kind="statistical", conventions=("init_normal",)),
     _op(init, "he_uniform", "init", cases.init_cases, kind="statistical"),
     # regularization
-    _op(regularization, "l1_penalty", "regularization", partial(cases.penalty_cases, l1=0.375)),
+    _op(
+        regularization,
+        "l1_penalty",
+        "regularization",
+        partial(cases.penalty_cases, l1=0.375),
+        conventions=("l1_grad_at_zero",),
+    ),
     _op(
         regularization,
         "l2_penalty",
@@ -157,7 +163,7 @@ OPS: tuple[Op, ...] = (
         "elastic_net_penalty",
         "regularization",
         partial(cases.penalty_cases, l1=0.25, l2=0.5),
-        conventions=("l2_scale",),
+        conventions=("l2_scale", "l1_grad_at_zero"),
     ),
     # optimizers and schedules
     _op(optim, "sgd", "optimizer", partial(cases.optimizer_cases, lr=0.125), kind="trajectory"),
@@ -194,7 +200,12 @@ OPS: tuple[Op, ...] = (
     _op(optim, "step_decay", "schedule", partial(cases.schedule_cases, lr=0.125, drop=0.5, every=10)),
     _op(optim, "exponential_decay", "schedule", partial(cases.schedule_cases, lr=0.125, gamma=0.96875)),
     _op(optim, "inverse_time_decay", "schedule", partial(cases.schedule_cases, lr=0.125, k=0.0625)),
-    _op(optim, "cosine_decay", "schedule", partial(cases.schedule_cases, last=80, lr=0.125, period=80, lr_min=2**-10)),
+    _op(
+        optim,
+        "cosine_decay",
+        "schedule",
+        partial(cases.schedule_cases, {"lr_min": 2**-10}, last=80, lr=0.125, period=80),
+    ),
     # preprocessing
     _op(preprocess, "subtract_mean_image", "preprocess", cases.preprocess_cases),
     _op(preprocess, "subtract_channel_mean", "preprocess", cases.preprocess_cases),

@@ -1,7 +1,9 @@
 """Conventions: the places where frameworks legitimately disagree.
 
 Each reference op that sits on such a choice takes it as a keyword argument
-named after the convention, defaulting to the textbook choice. A backend
+named after the convention, defaulting to the textbook choice. A choice that
+frameworks make op by op is one convention per op (``grad_at_kink`` for ReLU,
+``leaky_relu_grad_at_kink``, ...), so every op's choice can be declared. A backend
 declares its choices (``Backend.conventions``); the suites evaluate the
 reference under those choices, and the report prints the table.
 """
@@ -9,6 +11,8 @@ reference under those choices, and the report prints the table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+KINK_SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
@@ -22,12 +26,32 @@ class Convention:
 CONVENTIONS: dict[str, Convention] = {
     c.name: c
     for c in (
+        # one convention per kinked op: frameworks choose per op (JAX takes ReLU'(0) from
+        # the left but Leaky ReLU's from the right), so a backend must be able to say so
         Convention(
             "grad_at_kink",
-            ("left", "right"),
+            KINK_SIDES,
             "left",
-            "Derivative of ReLU / Leaky ReLU / PReLU / ELU at exactly x = 0: the slope "
-            "left of the kink (ReLU'(0) = 0) or right of it (ReLU'(0) = 1).",
+            "ReLU's derivative at exactly x = 0: the slope left of the kink (0) or right of it (1).",
+        ),
+        Convention(
+            "leaky_relu_grad_at_kink",
+            KINK_SIDES,
+            "left",
+            "Leaky ReLU's derivative at exactly x = 0: the negative slope a (left) or 1 (right).",
+        ),
+        Convention(
+            "prelu_grad_at_kink",
+            KINK_SIDES,
+            "left",
+            "PReLU's input derivative at exactly x = 0: the channel's slope a_c (left) or 1 (right); "
+            "the slope's own gradient gets x dy = 0 there either way.",
+        ),
+        Convention(
+            "elu_grad_at_kink",
+            KINK_SIDES,
+            "left",
+            "ELU's derivative at exactly x = 0: alpha e^0 = alpha (left) or 1 (right); the same when alpha = 1.",
         ),
         Convention(
             "max_gate_tie",
@@ -73,16 +97,24 @@ CONVENTIONS: dict[str, Convention] = {
         ),
         Convention(
             "init_normal",
-            ("normal", "truncated"),
+            ("normal", "truncated", "truncated_unscaled"),
             "normal",
-            "Xavier/He normal initialisers draw from a normal, or from a normal truncated "
-            "at two standard deviations and rescaled to the same variance.",
+            "Xavier/He normal initialisers draw from a normal with the formula's std s; from one "
+            "truncated at 2s and rescaled to keep variance s^2 (Keras' GlorotNormal / HeNormal); "
+            "or truncated at 2s without rescaling, variance 0.774 s^2 (tf.random.truncated_normal(stddev=s)).",
         ),
         Convention(
             "l2_scale",
             ("half", "full"),
             "half",
             "The L2 penalty is (lambda/2) sum w^2 (gradient lambda w) or lambda sum w^2 (gradient 2 lambda w).",
+        ),
+        Convention(
+            "l1_grad_at_zero",
+            ("zero", "one", "minus_one"),
+            "zero",
+            "The L1 penalty's gradient l1 s at exactly w = 0: s = sign(0) = 0 (the least-norm "
+            "subgradient), s = 1 (the right derivative, e.g. where(w >= 0, 1, -1)) or s = -1 (the left).",
         ),
         Convention(
             "adagrad_eps",

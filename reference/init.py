@@ -9,8 +9,13 @@ conv (K, C, KH, KW): fan_in = C KH KW, fan_out = K KH KW.
     he_normal:      std = sqrt(2 / fan_in)
     he_uniform:     U(-a, a), a = sqrt(6 / fan_in)
 
-The normal ones follow the ``init_normal`` convention: a plain normal, or one
-truncated at two standard deviations and rescaled so the variance is the same.
+The normal ones follow the ``init_normal`` convention, for the formula's std s:
+
+    normal:              s N(0, 1)
+    truncated:           s / 0.87962566 T, T ~ N(0, 1) truncated to [-2, 2]: variance s^2,
+                         |w| <= 2.27 s (Keras' GlorotNormal / HeNormal)
+    truncated_unscaled:  s T: variance 0.77374 s^2, |w| <= 2 s
+                         (tf.random.truncated_normal(stddev=s), Keras' TruncatedNormal)
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ import numpy as np
 
 from ._validate import choice, positive
 
-NORMALS = ("normal", "truncated")
-# Variance of a standard normal truncated to [-2, 2]; dividing by its root restores unit variance.
-_TRUNCATED_STD = 0.87962566103423978
+NORMALS = ("normal", "truncated", "truncated_unscaled")
+# Std of a standard normal truncated to [-2, 2]; dividing by it restores unit variance.
+TRUNCATED_STD = 0.87962566103423978
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -34,16 +39,23 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _normal(shape, seed: int, std: float, init_normal: str) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if choice(init_normal, "init_normal", NORMALS) == "normal":
-        return std * rng.standard_normal(shape)
+def _truncated(rng: np.random.Generator, shape) -> np.ndarray:
+    """Standard normal draws truncated to [-2, 2] (redrawn outside)."""
     draws = rng.standard_normal(shape)
     bad = np.abs(draws) > 2.0
-    while bad.any():  # redraw outside [-2, 2]
+    while bad.any():
         draws[bad] = rng.standard_normal(int(bad.sum()))
         bad = np.abs(draws) > 2.0
-    return std / _TRUNCATED_STD * draws
+    return draws
+
+
+def _normal(shape, seed: int, std: float, init_normal: str) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    kind = choice(init_normal, "init_normal", NORMALS)
+    if kind == "normal":
+        return std * rng.standard_normal(shape)
+    scale = std / TRUNCATED_STD if kind == "truncated" else std
+    return scale * _truncated(rng, shape)
 
 
 def _uniform(shape, seed: int, limit: float) -> np.ndarray:

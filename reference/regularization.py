@@ -1,6 +1,8 @@
 """Weight penalties added to the loss, and their gradients.
 
-L1:          R = l1 sum |w|                  dR/dw = l1 sign(w)   (0 at w = 0)
+L1:          R = l1 sum |w|                  dR/dw = l1 s(w)
+             s(w) = sign(w) away from 0; at w = 0 by ``l1_grad_at_zero``:
+             0 ("zero", textbook), 1 ("one") or -1 ("minus_one")
 L2:          R = (l2 / 2) sum w^2            dR/dw = l2 w         (``l2_scale`` "half")
              R = l2 sum w^2                  dR/dw = 2 l2 w       (``l2_scale`` "full", Keras)
 elastic net: R = L1 + L2
@@ -13,10 +15,17 @@ import numpy as np
 from ._validate import choice, float_array
 
 L2_SCALES = ("half", "full")
+SIGN_AT_ZERO = {"zero": 0.0, "one": 1.0, "minus_one": -1.0}
 
 
 def _l2_factor(l2_scale: str) -> float:
     return 0.5 if choice(l2_scale, "l2_scale", L2_SCALES) == "half" else 1.0
+
+
+def _sign(w: np.ndarray, l1_grad_at_zero: str) -> np.ndarray:
+    """sign(w), with the convention's value where w == 0."""
+    at_zero = SIGN_AT_ZERO[choice(l1_grad_at_zero, "l1_grad_at_zero", tuple(SIGN_AT_ZERO))]
+    return np.where(w == 0, at_zero, np.sign(w))
 
 
 def _strength(value: float, name: str) -> float:
@@ -32,10 +41,10 @@ def elastic_net_penalty(w: np.ndarray, *, l1: float, l2: float, l2_scale: str = 
 
 
 def elastic_net_penalty_backward(
-    dy: np.ndarray, w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half"
+    dy: np.ndarray, w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half", l1_grad_at_zero: str = "zero"
 ) -> tuple[np.ndarray]:
     w = float_array(w, "w")
-    grad = _strength(l1, "l1") * np.sign(w) + 2.0 * _strength(l2, "l2") * _l2_factor(l2_scale) * w
+    grad = _strength(l1, "l1") * _sign(w, l1_grad_at_zero) + 2.0 * _strength(l2, "l2") * _l2_factor(l2_scale) * w
     return (np.asarray(dy, dtype=w.dtype) * grad,)
 
 
@@ -43,8 +52,10 @@ def l1_penalty(w: np.ndarray, *, l1: float) -> np.ndarray:
     return elastic_net_penalty(w, l1=l1, l2=0.0)
 
 
-def l1_penalty_backward(dy: np.ndarray, w: np.ndarray, *, l1: float) -> tuple[np.ndarray]:
-    return elastic_net_penalty_backward(dy, w, l1=l1, l2=0.0)
+def l1_penalty_backward(
+    dy: np.ndarray, w: np.ndarray, *, l1: float, l1_grad_at_zero: str = "zero"
+) -> tuple[np.ndarray]:
+    return elastic_net_penalty_backward(dy, w, l1=l1, l2=0.0, l1_grad_at_zero=l1_grad_at_zero)
 
 
 def l2_penalty(w: np.ndarray, *, l2: float, l2_scale: str = "half") -> np.ndarray:

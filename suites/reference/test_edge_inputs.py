@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import itertools
+
 import numpy as np
 import pytest
 
-from reference import batchnorm, conv, dropout, losses, pool, softmax
+from cnnbench.stats import same_distribution
+from reference import activations, batchnorm, conv, dropout, losses, pool, regularization, softmax
 from reference.cases import normal
+from reference.catalog import CATALOG, OPS
+from reference.conventions import CONVENTIONS
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -63,3 +69,76 @@ def test_max_pool_ties_route_by_convention():
 def test_padded_max_pool_never_returns_minus_infinity():
     x = -np.abs(normal(6, 1, 1, 3, 3)) - 10
     assert np.all(np.isfinite(pool.max_pool2d(x, kernel_size=3, stride=1, padding=1)))
+
+
+KINKS = [  # op, its keyword params and inputs beyond x, the slope left of 0
+    ("relu", {}, (), 0.0),
+    ("leaky_relu", {"negative_slope": 0.25}, (), 0.25),
+    ("elu", {"alpha": 0.75}, (), 0.75),
+    ("prelu", {}, (np.array([0.25]),), 0.25),
+]
+
+
+@pytest.mark.parametrize("name,params,extra,left", KINKS, ids=[k[0] for k in KINKS])
+def test_each_kinked_op_takes_its_own_convention_at_zero(name, params, extra, left):
+    """At x = 0 the op's own convention picks the left slope or 1; x = -1 and x = 2 are untouched."""
+    (convention,) = CATALOG[name].conventions
+    backward = getattr(activations, f"{name}_backward")
+    x = np.array([[-1.0, 0.0, 2.0]])
+    below = backward(np.ones_like(x), x, *extra, **params)[0][0, 0]
+    for side, at_zero in (("left", left), ("right", 1.0)):
+        dx = backward(np.ones_like(x), x, *extra, **params, **{convention: side})[0]
+        np.testing.assert_array_equal(dx, [[below, at_zero, 1.0]])
+
+
+@pytest.mark.parametrize("name", ["l1_penalty", "elastic_net_penalty"])
+def test_l1_gradient_at_zero_follows_the_convention(name):
+    w = np.array([-2.0, 0.0, -0.0, 3.0])
+    params = {"l1": 0.5} if name == "l1_penalty" else {"l1": 0.5, "l2": 0.0}
+    backward = getattr(regularization, f"{name}_backward")
+    for choice, at_zero in (("zero", 0.0), ("one", 0.5), ("minus_one", -0.5)):
+        (dw,) = backward(np.array(1.0), w, **params, l1_grad_at_zero=choice)
+        np.testing.assert_array_equal(dw, [-0.5, at_zero, at_zero, 0.5])
+
+
+def _call(fn, convention: str, choice: str, *args, **params):
+    """``fn`` under ``convention = choice`` where it takes that keyword."""
+    extra = {convention: choice} if convention in inspect.signature(fn).parameters else {}
+    return fn(*args, **params, **extra)
+
+
+def _outputs(op, case, convention: str, choice: str) -> list[np.ndarray]:
+    """Forward outputs and, for a seeded dy, the gradients (optimizers: the trajectory)."""
+    if op.kind == "trajectory":
+        hyper = {k: v for k, v in case.params.items() if k != "grads"}
+        param, state, path = case.inputs[0], None, []
+        for g in case.params["grads"]:
+            param, state = _call(op.forward, convention, choice, param, g, state=state, **hyper)
+            path.append(param)
+        return [np.stack(path)]
+    out = _call(op.forward, convention, choice, *case.inputs, **case.params)
+    outs = list(out) if isinstance(out, tuple) else [out]
+    if op.backward is not None:
+        dy = np.random.default_rng(0).standard_normal(np.shape(outs[0]))
+        outs += _call(op.backward, convention, choice, dy, *case.inputs, **case.params)
+    return outs
+
+
+def _tells_apart(op, case, convention: str, a: str, b: str) -> bool:
+    if op.kind == "statistical":  # independent draws under each choice fail the distribution tests
+        first = _call(op.forward, convention, a, **case.params)
+        other = _call(op.forward, convention, b, **{**case.params, "seed": case.params["seed"] + 1000})
+        return not all(t.ok for t in same_distribution(first, other))
+    pairs = zip(_outputs(op, case, convention, a), _outputs(op, case, convention, b), strict=True)
+    return not all(np.array_equal(x, y) for x, y in pairs)
+
+
+@pytest.mark.parametrize("convention", sorted(CONVENTIONS))
+def test_the_cases_tell_every_pair_of_choices_apart(convention):
+    """Observation can only confirm a declaration if, for every two choices, some case of
+    some op that sits on the convention gives different results under them."""
+    ops = [op for op in OPS if convention in op.conventions]
+    assert ops, f"no op sits on {convention}"
+    for a, b in itertools.combinations(CONVENTIONS[convention].choices, 2):
+        told = any(_tells_apart(op, case, convention, a, b) for op in ops for case in op.cases())
+        assert told, f"no case of {[op.name for op in ops]} tells {convention}={a!r} from {b!r}"

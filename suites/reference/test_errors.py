@@ -16,6 +16,7 @@ from reference import (
     losses,
     optim,
     pool,
+    regularization,
     softmax,
 )
 from reference.conventions import validate
@@ -156,6 +157,36 @@ BAD = [
         lambda: activations.relu_backward(np.ones(2), np.ones(2), grad_at_kink="middle"),
         ValueError,
         r"grad_at_kink: expected one of 'left', 'right'",
+    ),
+    (
+        "leaky relu: unknown convention",
+        lambda: activations.leaky_relu_backward(np.ones(2), np.ones(2), leaky_relu_grad_at_kink="up"),
+        ValueError,
+        r"leaky_relu_grad_at_kink: expected one of 'left', 'right'",
+    ),
+    (
+        "elu: unknown convention",
+        lambda: activations.elu_backward(np.ones(2), np.ones(2), elu_grad_at_kink="up"),
+        ValueError,
+        r"elu_grad_at_kink: expected one of 'left', 'right'",
+    ),
+    (
+        "prelu: unknown convention",
+        lambda: activations.prelu_backward(np.ones((2, 1)), np.ones((2, 1)), np.ones(1), prelu_grad_at_kink="up"),
+        ValueError,
+        r"prelu_grad_at_kink: expected one of 'left', 'right'",
+    ),
+    (
+        "l1: unknown sign at zero",
+        lambda: regularization.l1_penalty_backward(np.ones(()), np.zeros(2), l1=0.5, l1_grad_at_zero="half"),
+        ValueError,
+        r"l1_grad_at_zero: expected one of 'zero', 'one', 'minus_one'",
+    ),
+    (
+        "init: unknown normal",
+        lambda: init.he_normal(shape=(3, 4), seed=0, init_normal="clipped"),
+        ValueError,
+        r"init_normal: expected one of 'normal', 'truncated', 'truncated_unscaled'",
     ),
     (
         "pool: unknown tie rule",

@@ -127,20 +127,38 @@ INITS = [
 ]
 
 
-@pytest.mark.parametrize("init_normal", ["normal", "truncated"])
+# variance of the draws relative to the formula's s^2, and their bound in units of s
+NORMAL_KINDS = {
+    "normal": (1.0, math.inf),
+    "truncated": (1.0, 2 / init.TRUNCATED_STD),
+    "truncated_unscaled": (0.77374, 2),
+}
+
+
+@pytest.mark.parametrize("init_normal", init.NORMALS)
 @pytest.mark.parametrize("name,variance", INITS, ids=[n for n, _ in INITS])
 @pytest.mark.parametrize("shape", [(300, 400), (64, 32, 3, 3)])
 def test_initializer_variance(name, variance, shape, init_normal):
-    """Sample variance against the formula: z-test at alpha 1e-6 using the sample fourth moment."""
-    kwargs = {"init_normal": init_normal} if name in ("xavier_normal", "he_normal") else {}
+    """Sample variance against the formula: z-test at alpha 1e-6 using the sample fourth moment.
+    Truncated at 2 s without rescaling, the variance is 0.77374 s^2."""
+    normal = name in ("xavier_normal", "he_normal")
+    kwargs = {"init_normal": init_normal} if normal else {}
     w = getattr(init, name)(shape=shape, seed=11, **kwargs).ravel()
-    target = variance(*init.fans(shape))
+    std = math.sqrt(variance(*init.fans(shape)))
+    factor, limit = NORMAL_KINDS[init_normal] if normal else (1.0, math.inf)
     spread = math.sqrt((np.mean(w**4) - np.mean(w**2) ** 2) / w.size)
-    assert abs(np.mean(w**2) - target) <= Z_CRITICAL * spread
+    assert abs(np.mean(w**2) - factor * std**2) <= Z_CRITICAL * spread
     if name.endswith("uniform"):
-        assert np.abs(w).max() <= math.sqrt(3 * target)
-    if init_normal == "truncated" and name.endswith("normal"):
-        assert np.abs(w).max() <= 2 * math.sqrt(target) / 0.87962566103423978
+        assert np.abs(w).max() <= math.sqrt(3) * std
+    assert np.abs(w).max() <= limit * std
+
+
+def test_truncated_normal_variance_constant():
+    """Var of N(0, 1) truncated to [-2, 2] = 1 - 4 phi(2) / (Phi(2) - Phi(-2)) = TRUNCATED_STD^2."""
+    phi2 = math.exp(-2) / math.sqrt(2 * math.pi)
+    mass = math.erf(2 / math.sqrt(2))
+    assert init.TRUNCATED_STD**2 == pytest.approx(1 - 4 * phi2 / mass, rel=1e-15)
+    assert init.TRUNCATED_STD**2 == pytest.approx(NORMAL_KINDS["truncated_unscaled"][0], rel=1e-5)
 
 
 def test_initializer_variance_test_rejects_a_wrong_fan():
