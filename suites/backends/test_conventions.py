@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 
 from backends.numpy_backend import NumpyBackend
+from backends.registry import LoadedBackend
 from cnnbench.observe import observe
+from cnnbench.runner import Run, run_conformance
 from reference import activations
+from reference.catalog import CATALOG
 from reference.conventions import CONVENTIONS
 
 
@@ -43,3 +46,18 @@ def test_a_false_declaration_is_explained_by_its_evidence():
     assert "liar declares leaky_relu_grad_at_kink='right' but behaves as left" in message
     assert f"right ruled out by leaky_relu[zeros_at_kink] backward float64: grad x at index {why.index}" in message
     assert np.isfinite(why.got) and f"got {why.got!r}, expected {why.expected!r}" in message
+
+
+def test_a_run_observes_only_its_ops_conventions_and_counts_a_false_declaration():
+    """``cnnbench run --op leaky_relu`` looks only at leaky_relu's convention, and its
+    ``convention_failures`` (what --strict fails on) carry the evidence."""
+    spec = "suites.backends.test_conventions:LeftLeakyDeclaredRight"
+    liar = LoadedBackend("liar", spec, spec, LeftLeakyDeclaredRight())
+    run = run_conformance([liar], [CATALOG["leaky_relu"]], ["float64"])
+    seen = run.backends[0]["conventions"]
+    assert set(seen) == set(CONVENTIONS)  # every row of the report's table is there
+    assert [name for name, entry in seen.items() if entry["checked"]] == ["leaky_relu_grad_at_kink"]
+    (failure,) = run.convention_failures()
+    assert failure.startswith("liar declares leaky_relu_grad_at_kink='right' but behaves as left\n")
+    assert "right ruled out by leaky_relu[zeros_at_kink] backward float64: grad x at index (" in failure
+    assert Run.from_json(run.to_json()).convention_failures() == [failure]
