@@ -90,10 +90,7 @@ class TensorFlowBackend(Backend):
         return tf.constant(array, dtype=dtype) if dtype else tf.constant(array)
 
     def to_numpy(self, value: Any) -> np.ndarray:
-        value = tf.convert_to_tensor(value)
-        if value.dtype in (tf.float16, tf.bfloat16):
-            value = tf.cast(value, tf.float32)
-        return value.numpy()
+        return tf.convert_to_tensor(value).numpy()  # bfloat16 comes back as ml_dtypes.bfloat16
 
     def unsupported(self, exc: Exception) -> str | None:
         if isinstance(exc, (tf.errors.NotFoundError, tf.errors.UnimplementedError)):  # no kernel for this dtype

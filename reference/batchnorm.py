@@ -10,6 +10,9 @@ Train mode, M = number of elements per channel (N, or N H W):
 Backward (train), with g = dy gamma:
     dx = (1/M) / sqrt(var + eps) * (M g - sum g - x_hat sum(g x_hat))
     dgamma = sum dy x_hat,  dbeta = sum dy
+For M = 2 the bracket is (eps / (var + eps)) (2 g - sum g) exactly (x_hat = +-sqrt(var / (var + eps))):
+computed as written, everything but that eps part cancels and var / eps ulps are lost (1e5 for
+eps = 2^-17), so the reference uses the closed form.
 Eval mode normalises with the running statistics, a fixed affine map:
     y = gamma (x - r_mu) / sqrt(r_var + eps) + beta,   dx = dy gamma / sqrt(r_var + eps)
 """
@@ -101,9 +104,12 @@ def batch_norm_train_backward(
     axes, _, var, x_hat = _batch_stats(x, eps)
     m = x.size // x.shape[1]
     g = float_array(dy, "dy") * gamma
-    dx = (m * g - g.sum(axis=axes, keepdims=True) - x_hat * (g * x_hat).sum(axis=axes, keepdims=True)) / (
-        m * np.sqrt(var + eps)
-    )
+    if m == 2:  # the centred data span the zero-mean space: all but eps cancels (module docstring)
+        dx = (g - g.sum(axis=axes, keepdims=True) / 2) * (eps / (var + eps)) / np.sqrt(var + eps)
+    else:
+        dx = (m * g - g.sum(axis=axes, keepdims=True) - x_hat * (g * x_hat).sum(axis=axes, keepdims=True)) / (
+            m * np.sqrt(var + eps)
+        )
     return dx, (dy * x_hat).sum(axis=axes), dy.sum(axis=axes)
 
 

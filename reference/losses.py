@@ -12,6 +12,14 @@ Mean squared error of predictions a against targets y, any shape with M elements
     sum:  L = sum (a - y)^2,         dL/da = 2 (a - y)
 
 (The notes' quadratic cost 1/(2n) sum ||y - a||^2 is 0.5 * M/n times the mean form.)
+
+A confident, correct prediction (y_hat_k = 1 - e^-22 at the label k) is where
+the loss and y_hat_k - 1 are small by cancellation. With e_j = exp(z_j - max z)
+the reference computes, with no difference of nearly equal numbers,
+
+    L_n = (max z - z_label) + log1p(sum_{j != argmax} e_j)
+    y_hat_k - 1 = -(sum_{j != k} e_j) / sum_j e_j                     (integer labels)
+    y_hat_i T - t_i = (e_i T'_i - t_i S'_i) / S,  T'_i = sum_{j != i} t_j,  S'_i = sum_{j != i} e_j
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import choice, float_array, int_array, same_shape
-from .softmax import log_softmax, shifted_exp
+from .softmax import log_softmax, shifted_exp, shifted_exp_rest
 
 REDUCTIONS = ("mean", "sum")
 
@@ -50,9 +58,11 @@ def cross_entropy(logits: np.ndarray, *, target: np.ndarray, reduction: str = "m
     labels, probs = _targets(logits, target)
     scale = _scale(logits, reduction)
     if labels is not None:  # -log softmax at the label only: no one-hot
-        m = logits.max(axis=1)  # (N,)
-        lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=1))  # (N,) log-sum-exp
-        return np.asarray(scale * (lse - logits[np.arange(len(labels)), labels]).sum(), dtype=logits.dtype)
+        _, m, _, rest = shifted_exp_rest(logits, axis=1)  # rest = sum_{j != argmax} e_j, (N, 1)
+        # (m - z_label) + log1p(rest): log-sum-exp minus z_label without subtracting nearly equal
+        # numbers; for a confident correct row the loss is log1p(e^-22), not log(1 + e^-22) = 0
+        margin = m[:, 0] - logits[np.arange(len(labels)), labels]
+        return np.asarray(scale * (margin + np.log1p(rest[:, 0])).sum(), dtype=logits.dtype)
     return np.asarray(-scale * (probs * log_softmax(logits, axis=1)).sum(), dtype=logits.dtype)
 
 
@@ -65,11 +75,29 @@ def cross_entropy_backward(
     scale = np.asarray(dy, dtype=logits.dtype) * _scale(logits, reduction)
     grad, total = shifted_exp(logits, axis=1)  # softmax = grad / total, (N, K)
     if labels is not None:
+        rows = np.arange(len(labels))
+        grad[rows, labels] = 0.0
+        rest = grad.sum(axis=1)  # sum_{j != label} e_j
         grad *= scale / total  # one pass: normalise and scale
-        grad[np.arange(len(labels)), labels] -= scale
+        # y_hat - 1 at the label as -rest / total: the difference would keep nothing of 1 - y_hat
+        grad[rows, labels] = -scale * rest / total[:, 0]
         return (grad,)
-    # a soft target need not sum to one
-    return (scale * (grad * (probs.sum(axis=1, keepdims=True) / total) - probs),)
+    # a soft target need not sum to one: y_hat_i T - t_i = (e_i T'_i - t_i S'_i) / S, each "sum of
+    # the others" found without cancelling; y_hat_i T - t_i cancels for a (near) one-hot target
+    return (scale * (grad * _sum_of_others(probs) - probs * _sum_of_others(grad)) / total,)
+
+
+def _sum_of_others(a: np.ndarray) -> np.ndarray:
+    """sum_{j != i} a_nj for every (n, i), a >= 0: total - a_ni, which loses at most a factor 2
+    to cancellation, except at each row's largest entry, where it could lose everything; there
+    the others are summed directly."""
+    rows, top = np.arange(a.shape[0]), a.argmax(axis=1)
+    others = a.copy()
+    others[rows, top] = 0.0
+    rest = others.sum(axis=1)  # sum without the largest
+    out = (rest + a[rows, top])[:, None] - a
+    out[rows, top] = rest
+    return out
 
 
 def mse(pred: np.ndarray, *, target: np.ndarray, reduction: str = "mean") -> np.ndarray:

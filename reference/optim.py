@@ -10,6 +10,7 @@ sets g <- g + wd p (L2 regularisation folded into the gradient).
     rmsprop:      E <- rho E + (1 - rho) g^2; p <- p - lr g / (sqrt(E) + eps)
     adam:         m <- b1 m + (1 - b1) g;    v <- b2 v + (1 - b2) g^2;   t <- t + 1
                   p <- p - lr m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t)
+                  (1 - b^t computed as -expm1(t log b): no cancellation for b near 1)
 
 Conventions: ``adagrad_eps`` / ``rmsprop_eps`` put eps inside the square root
 instead; ``adam_eps`` "uncorrected" uses p <- p - lr_t m / (sqrt(v) + eps) with
@@ -23,6 +24,8 @@ Learning-rate schedules map step numbers t (int array) to rates:
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -110,6 +113,12 @@ def rmsprop(
     return param - lr * grad / _root(acc, eps, rmsprop_eps, "rmsprop_eps"), {"mean_sq": acc}
 
 
+def _bias_correction(beta: float, t: int) -> float:
+    """1 - beta^t, as -expm1(t log beta): for beta near 1 (0.999) the difference 1 - beta^t
+    would carry beta^t's rounding error, up to 1 / (1 - beta^t) times larger relatively."""
+    return 1.0 if float(beta) == 0.0 else -math.expm1(t * math.log(beta))
+
+
 def adam(
     param,
     grad,
@@ -126,11 +135,11 @@ def adam(
     t = 1 if state is None else int(state["step"]) + 1
     m = _rate(beta1, "beta1") * _slot(state, "m", param) + (1.0 - beta1) * grad
     v = _rate(beta2, "beta2") * _slot(state, "v", param) + (1.0 - beta2) * grad * grad
-    c1, c2 = 1.0 - beta1**t, 1.0 - beta2**t
+    c1, c2 = _bias_correction(beta1, t), _bias_correction(beta2, t)
     if choice(adam_eps, "adam_eps", ("corrected", "uncorrected")) == "corrected":
         update = lr * (m / c1) / (np.sqrt(v / c2) + eps)
     else:
-        update = lr * np.sqrt(c2) / c1 * m / (np.sqrt(v) + eps)
+        update = lr * math.sqrt(c2) / c1 * m / (np.sqrt(v) + eps)  # a Python float keeps float32 float32
     return param - update, {"m": m, "v": v, "step": np.asarray(t)}
 
 
