@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     counts = {s: sum(r.status == s for r in run.results) for s in ("pass", "fail", "error", "not implemented")}
     print(f"{len(run.results)} checks: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     print("wrote " + ", ".join(str(p) for p in paths))
-    return 1 if args.strict and (counts["fail"] or counts["error"]) else 0
+    return 1 if args.strict and (counts["fail"] or counts["error"] or run.convention_failures()) else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ def _cell(results: list[Result]) -> tuple[str, str]:
     judged = [r for r in results if r.status != "not implemented"]
     passed = sum(r.passed for r in judged)
     status = "pass" if passed == len(judged) else ("error" if any(r.status == "error" for r in judged) else "fail")
-    fractions = [r.error / r.tolerance for r in judged if r.error is not None and r.tolerance]
+    fractions = [r.error for r in judged if r.error is not None and r.sharpness is not None]
     ratios = [r.ratio for r in judged if r.ratio is not None]
     text = f"{MARK[status]} {passed}/{len(judged)}"
     if missing := len(results) - len(judged):
