@@ -41,7 +41,11 @@ def mpfs(a: object) -> Vector:
 
 def evaluate(kernel: Callable[..., Vector], inputs: Sequence[Vector], hyper: dict) -> tuple[Vector, int]:
     """kernel(*inputs, **hyper) at the lowest precision (from 50 digits, doubling) that two
-    successive evaluations agree on; returns (values, digits used)."""
+    successive evaluations agree on; returns (values, digits used).
+
+    Agreement cannot tell a result that cancels to exactly 0 at both precisions from a true 0;
+    the kernels keep that from mattering (a value below 1e-50 of its terms is 0 to the test)
+    or avoid it (ELU's expm1)."""
     previous, dps = None, START_DPS
     while dps <= MAX_DPS:
         with mp.workdps(dps):
