@@ -71,7 +71,7 @@ latest:  ## the test suites in .venv-latest, with the newest allowed dependencie
 	@echo "versions in $(LATEST_VENV) that differ from $(LOCK):"
 	@sed -n 's/^\([a-z0-9.-]*==[^ ]*\).*/\1/p' $(LOCK) > $(LATEST_VENV)/locked.txt
 	@$(LATEST_VENV)/bin/python -m pip freeze --all --exclude-editable | tr A-Z_ a-z- \
-	    | grep -vxFf $(LATEST_VENV)/locked.txt || echo "  none"
+	    | grep -vxFf $(LATEST_VENV)/locked.txt | sed 's/^/  /' | grep . || echo "  none"
 	$(LATEST_VENV)/bin/python -m pytest -n auto -q $(SUITES)
 
 clean:
