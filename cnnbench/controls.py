@@ -61,4 +61,7 @@ def sharpness(expected: np.ndarray, bounds: np.ndarray, floor: float) -> float:
     r = np.abs(np.asarray(expected, dtype=np.float64)).reshape(-1)
     b = np.broadcast_to(bounds, np.shape(expected)).reshape(-1)
     nonzero = r > 0
-    return float(np.min((floor + b[nonzero]) / r[nonzero])) if np.any(nonzero) else float("inf")
+    if not np.any(nonzero):
+        return float("inf")
+    with np.errstate(over="ignore"):  # a subnormal |r_i| may overflow the ratio: that element rejects nothing
+        return float(np.min((floor + b[nonzero]) / r[nonzero]))
