@@ -370,8 +370,8 @@ def sensitivity(
             c[k] = np.maximum(c[k], np.where(finite, np.nan_to_num(rounding, posinf=0.0), 0.0))
     if direction == "backward" and op.name in saved_output.TERMS:
         y = next(iter(execute(ref, op, base, "float64", "forward").values()))
-        for k in s:
-            s[k] = np.maximum(s[k], saved_output.TERMS[op.name](dy, y))
+        for k, terms in saved_output.TERMS[op.name](dy, base.inputs, base.params, y).items():
+            s[k] = np.maximum(s[k], terms)
     return s, c
 
 

@@ -71,7 +71,8 @@ def softmax(draw: st.DrawFn) -> Case:
 @st.composite
 def batch_norm_train(draw: st.DrawFn) -> Case:
     image = draw(st.booleans())
-    n, c = draw(st.integers(2, 5)), draw(st.integers(1, 4))
+    # a channel of 2 values leaves dx only its eps part (the fixed case batch_of_two probes that)
+    n, c = draw(st.integers(3, 6)), draw(st.integers(1, 4))
     shape = (n, c, draw(st.integers(1, 4)), draw(st.integers(1, 4))) if image else (n, c)
     seed = draw(st.integers(0, 2**31 - 1))
     return batch_norm_case(

@@ -11,7 +11,7 @@ from cnnbench.conformance import Result, check
 from cnnbench.crosscheck import reference_suspect
 from reference.cases import Case
 from reference.catalog import Op
-from suites.backends.known_findings import expected_outcome, known
+from suites.backends.known_findings import FINDINGS, expected_outcome
 
 
 def assert_conforms(result: Result, suspect: str = "") -> None:
@@ -19,10 +19,12 @@ def assert_conforms(result: Result, suspect: str = "") -> None:
     (known_findings.py) with its evidence; or fail with the full story."""
     if result.status in ("not implemented", "unsupported"):
         pytest.skip(f"{result.status}: {result.detail}")
+    if result.status == "blunt" and result.case == "hypothesis":
+        return  # it agreed within its bound; a random draw the dtype cannot resolve says nothing of the suite
     key = (result.backend, result.op, result.case, result.dtype, result.direction)
     if not result.passed and (reason := expected_outcome(*key, result.status)):
         pytest.xfail(f"known {result.status}: {reason}\n{result.describe()}")
-    listed = known(*key) if result.passed and result.case != "hypothesis" else None
+    listed = FINDINGS.get(key) if result.passed else None  # blunt entries may pass: they say "can be"
     assert listed is None, f"listed in known_findings.py but now passes: remove it ({listed})\n{result.describe()}"
     assert result.passed, result.describe() + (f"\n{suspect}" if suspect else "")
 
