@@ -6,6 +6,8 @@ working dtype, and differentiates through the textbook formula:
     sigmoid'  = y (1 - y)            cancels as y -> 1
     tanh'     = 1 - y^2              cancels as |y| -> 1
     ELU'      = y + alpha, x < 0     cancels as x -> -inf
+    softmax   dx = y (dy - sum y dy)   cancels on near-one-hot rows
+    log_softmax dx = dy - p sum dy   cancels where p -> 1
     BatchNorm dx = gamma (M g - sum g - x_hat sum(g x_hat)) / (M sigma)
                                      cancels to its eps part when M = 2
 
@@ -40,6 +42,16 @@ def _elu(dy, inputs, params, y):
     return {"grad x": np.abs(dy) * np.where(y < 0, np.abs(y), 0.0)}  # dy (y + alpha): loses u |y|
 
 
+def _softmax(dy, inputs, params, y):
+    axis = params.get("axis", -1)
+    return {"grad x": y * (np.abs(dy) + (y * np.abs(dy)).sum(axis=axis, keepdims=True))}
+
+
+def _log_softmax(dy, inputs, params, y):
+    axis = params.get("axis", -1)
+    return {"grad x": np.abs(dy) + np.exp(y) * np.abs(dy).sum(axis=axis, keepdims=True)}
+
+
 def _batch_norm_train(dy, inputs, params, y):
     x, gamma = inputs[0], inputs[1]
     axes = tuple(i for i in range(x.ndim) if i != 1)
@@ -58,5 +70,7 @@ TERMS: dict[str, Terms] = {
     "sigmoid": _sigmoid,
     "tanh": _tanh,
     "elu": _elu,
+    "softmax": _softmax,
+    "log_softmax": _log_softmax,
     "batch_norm_train": _batch_norm_train,
 }
