@@ -3,7 +3,7 @@
 cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, what is implemented
 cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR] [--strict]
                                            the conformance run; writes the reports
-cnnbench check --backend B --op O --case C --dtype D [--direction forward|backward]
+cnnbench check --backend B --op O (--case C | --case-file F) --dtype D [--direction forward|backward]
                                            one check, the reproducer printed by every failure
 cnnbench report [--from FILE] [--out DIR]  rebuild Markdown/HTML from a stored run
 """
@@ -11,6 +11,7 @@ cnnbench report [--from FILE] [--out DIR]  rebuild Markdown/HTML from a stored r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from backends.registry import LoadedBackend, discover, load
 from reference.catalog import CATALOG, OPS
 
 from . import report
+from .case_file import load_case
 from .conformance import DIRECTIONS, check
 from .runner import Run, run_conformance
 from .tolerance import DTYPES
@@ -84,11 +86,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"backend {args.backend}: {lb.reason}", file=sys.stderr)
         return 2
     op = CATALOG[args.op]
-    cases = {c.name: c for c in op.cases()}
-    if args.case not in cases:
-        print(f"case: unknown case {args.case!r} of {op.name}; known: {', '.join(cases)}", file=sys.stderr)
-        return 2
-    result = check(lb.backend, op, cases[args.case], args.dtype, args.direction, args.backend)
+    if args.case_file:
+        try:
+            saved_op, case = load_case(args.case_file)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        if saved_op != op.name:
+            print(f"--op: {op.name}, but {args.case_file} holds a case of {saved_op}", file=sys.stderr)
+            return 2
+    else:
+        cases = {c.name: c for c in op.cases()}
+        if args.case not in cases:
+            print(f"case: unknown case {args.case!r} of {op.name}; known: {', '.join(cases)}", file=sys.stderr)
+            return 2
+        case = cases[args.case]
+    result = check(lb.backend, op, case, args.dtype, args.direction, args.backend)
+    if args.case_file:
+        result = dataclasses.replace(result, case_file=args.case_file)
     print(result.describe())
     return 0 if result.passed else 1
 
@@ -123,7 +138,9 @@ def parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="run one check (the reproducer of a failure)")
     ck.add_argument("--backend", required=True)
     ck.add_argument("--op", required=True, choices=sorted(CATALOG), metavar="OP")
-    ck.add_argument("--case", required=True)
+    which = ck.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", help="a catalog case of the op")
+    which.add_argument("--case-file", help="a case saved by a failing generated test (.cnnbench/cases/*.npz)")
     ck.add_argument("--dtype", required=True, choices=DTYPES)
     ck.add_argument("--direction", default="forward", choices=DIRECTIONS)
     ck.set_defaults(func=cmd_check)

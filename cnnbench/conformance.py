@@ -222,13 +222,26 @@ def expectation(ref: Backend, op: Op, case: Case, dtype: str, direction: str, dy
     """The reference values and the tolerance model's bounds for one case in ``dtype``."""
     values = expected_outputs(ref, op, case, dtype, direction, dy)
     moved, careful = sensitivity(ref, op, case, dtype, direction, dy, values)
+    kept = kept_in_dtype(ref, op, case, dtype, direction, values)
     bounds = {}
     for key, want in values.items():
         reduction = max(case.reduction, (dy.size // max(want.size, 1)) if dy is not None else 1)
         if op.kind == "trajectory":
             reduction = 1  # pointwise per parameter; c measures what the steps accumulate
-        bounds[key] = element_bounds(dtype, want, moved[key], careful[key], reduction, op.tolerance)
+        bounds[key] = element_bounds(dtype, want, moved[key], careful[key], reduction, op.tolerance, kept.get(key))
     return Expectation(values, bounds, smallest_normal(dtype))
+
+
+def kept_in_dtype(ref: Backend, op: Op, case: Case, dtype: str, direction: str, values: dict) -> dict:
+    """For ops of class "products" (inputs x, w, bias): the magnitudes a correct implementation
+    rounds to ``dtype``: the result, and forward the product sum before the bias is added."""
+    if op.tolerance != "products":
+        return {}
+    if direction != "forward":
+        return {k: np.abs(v) for k, v in values.items()}
+    unbiased = dataclasses.replace(case, inputs=(*case.inputs[:-1], np.zeros_like(case.inputs[-1])))
+    products = expected_outputs(ref, op, unbiased, dtype, direction, None)
+    return {k: np.abs(v) + np.abs(products[k]) for k, v in values.items()}
 
 
 def check(
@@ -259,7 +272,10 @@ def check(
     try:
         actual = execute(backend, op, case, dtype, direction, dy)
     except Exception as exc:  # the backend's fault: report, do not crash the run
-        return _failure(backend, op, case, dtype, direction, selector, exc)
+        failure = _failure(backend, op, case, dtype, direction, selector, exc)
+        if failure.status == "error" and direction == "backward":
+            return _blame_forward_shape(backend, op, case, dtype, ref, failure)
+        return failure
     comparisons, blunt = [], []
     for key, values in want.values.items():
         if key not in actual:
@@ -287,6 +303,25 @@ def check(
     if blunt:
         lines.append("blunt check: these wrong answers pass: " + "; ".join(blunt))
     return Result(*label, status, error, sharp, ratio, "\n".join(lines), selector)
+
+
+def _blame_forward_shape(backend: Backend, op: Op, case: Case, dtype: str, ref: Backend, failure: Result) -> Result:
+    """A backward that raised because its own forward has the wrong shape (so dy of the right
+    shape does not fit) computed a wrong answer: that is a fail, shown with both shapes."""
+    want = execute(ref, op, case, "float64", "forward")
+    try:
+        got = execute(backend, op, case, dtype, "forward")
+    except Exception:  # the forward raises too: the error stands
+        return failure
+    wrong = [
+        f"{k}: shape {got[k].shape}, reference {v.shape}"
+        for k, v in want.items()
+        if k in got and got[k].shape != v.shape
+    ]
+    if not wrong:
+        return failure
+    detail = f"its forward has the wrong shape ({'; '.join(wrong)}), so the backward raised:\n{failure.detail}"
+    return dataclasses.replace(failure, status="fail", detail=detail)
 
 
 def careful_error(ref: Backend, op: Op, case: Case, dtype: str, direction: str, dy, want: Expectation) -> float:

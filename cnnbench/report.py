@@ -1,7 +1,8 @@
 """Conformance report: Markdown and a static HTML page from one ``Run``.
 
 Sections: environment and versions, the matrix (op x backend x dtype: passed
-cases, worst error as a fraction of its bound, worst float32 error ratio), the
+cases, worst error as a fraction of its bound, sharpness, worst error as a
+multiple of a careful evaluation's), the
 convention table, failures with reproducers, and backends that did not load.
 """
 
@@ -32,12 +33,15 @@ def _cell(results: list[Result]) -> tuple[str, str]:
     passed = sum(r.passed for r in judged)
     status = "pass" if passed == len(judged) else ("error" if any(r.status == "error" for r in judged) else "fail")
     fractions = [r.error for r in judged if r.error is not None and r.sharpness is not None]
+    sharpness = [r.sharpness for r in judged if r.sharpness is not None]
     ratios = [r.ratio for r in judged if r.ratio is not None]
     text = f"{MARK[status]} {passed}/{len(judged)}"
     if missing := len(results) - len(judged):
         text += f" (+{missing} —)"
     if fractions:
         text += f" · {max(fractions):.2g}"
+    if sharpness:
+        text += f" · ±{max(sharpness):.1g}"
     if ratios:
         text += f" · ×{max(ratios):.2g}"
     return text, status
@@ -110,8 +114,9 @@ def to_markdown(run: Run) -> str:
         "## Matrix",
         "",
         "Each cell: passed/checked cases over both directions · worst error as a fraction of its bound "
-        "(≤ 1 passes) · for float32, worst error as a multiple of the reference's own float32 error. "
-        "— not implemented, n/a dtype not supported.",
+        "(≤ 1 passes) · sharpness: the smallest uniform relative error (±) that every check of the cell "
+        "rejects · below float64, worst error as a multiple of a careful evaluation's (the reference in "
+        "float32 rounded to the dtype). — not implemented, n/a dtype not supported.",
         "",
     ]
     out += _md_table(["op", *headers], [[text for text, _ in row] for row in rows])
@@ -177,7 +182,7 @@ def to_html(run: Run) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>cnnbench conformance</title>"
         f"<style>{CSS}</style></head><body><h1>cnnbench conformance report</h1>"
         f"<p>{meta}</p><ul>{backends}</ul>"
-        "<h2>Matrix</h2><p>passed/checked · worst error / bound · float32 error ÷ reference float32 error</p>"
+        "<h2>Matrix</h2><p>passed/checked · worst error / bound · ± sharpness · × a careful evaluation's error</p>"
         f"{_html_table(['op', *headers], rows, 'matrix')}"
         f"<h2>Conventions</h2>{_html_table(ch, conv_rows, 'conventions')}"
         f"<h2>Failures ({len(failures)})</h2>{fail_html}</body></html>"

@@ -4,11 +4,17 @@ A backend result a in dtype d is compared with the float64 reference r evaluated
 on exactly the inputs the backend was given (already rounded to d). Element i
 passes when
 
-    |a_i - r_i| <= floor_d + SAFETY * [(u_d + sqrt(n) u_acc) (|r_i| + s_i) + u_c c_i] (+ share)
+    |a_i - r_i| <= floor_d + SAFETY * [u_d k_i + sqrt(n) u_acc (|r_i| + s_i) + u_c c_i] (+ share)
 
     u_d      unit roundoff of d: 2^-53, 2^-24, 2^-11, 2^-8 for float64, float32,
              float16, bfloat16: the rounding of the result and of intermediates
              a framework keeps in d (an op built from primitives rounds each one)
+    k_i      what a correct implementation rounds to d: |r_i| + s_i in general (the
+             result, and intermediates as large as the terms that cancel). For ops
+             of class "products" (fully connected, conv2d: sums of products of two
+             inputs, exact in a float32 accumulator) only the result and, forward,
+             the product sum before the bias is added: k_i = |r_i| + |r_i - bias|.
+             A sum accumulated in half precision, or products rounded to it, fail
     u_acc    unit roundoff of the accumulator: float32 for the half types (every
              framework accumulates half-precision sums in float32), d otherwise
     n        the longest sum feeding the output (catalog case): rounding errors
@@ -84,8 +90,10 @@ def element_bounds(
     careful: np.ndarray,
     reduction: int = 1,
     tolerance_class: str = "rounding",
+    kept: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The bound on |a_i - r_i| for every element, before the subnormal floor (see the module docstring)."""
+    """The bound on |a_i - r_i| for every element, before the subnormal floor (see the module docstring).
+    ``kept``: the magnitudes a correct implementation rounds to d, where not |r| + s (class "products")."""
     if tolerance_class == "exact":
         return np.zeros(np.shape(expected))
     check_dtype(dtype)
@@ -93,7 +101,10 @@ def element_bounds(
     u = UNIT_ROUNDOFF[dtype]
     u_acc = UNIT_ROUNDOFF[ACCUMULATOR[dtype]]
     terms = np.abs(np.asarray(expected, dtype=np.float64)) + np.asarray(sensitivity, dtype=np.float64)
-    bounds = (u + math.sqrt(n) * u_acc) * terms + (u if n == 1 else u_acc) * np.asarray(careful, dtype=np.float64)
+    in_dtype = terms if kept is None else np.asarray(kept, dtype=np.float64)
+    bounds = (
+        u * in_dtype + math.sqrt(n) * u_acc * terms + (u if n == 1 else u_acc) * np.asarray(careful, dtype=np.float64)
+    )
     if n > 1 and bounds.size:
         bounds = bounds + NORMWISE_SHARE * float(np.sqrt(np.mean(bounds * bounds)))
     return SAFETY * bounds

@@ -291,7 +291,10 @@ def batch_norm_train_cases() -> list[Case]:
         # amplification of rounding, 1/sqrt(eps), ordinary
         batch_norm_case("constant_channel", 135, const, True, eps=2**-10),
         batch_norm_case("batch_of_two", 136, normal(137, 2, 4), True),
-        batch_norm_case("eps_2^-10_momentum_0.5", 138, normal(139, 6, 3, 2, 3), True, eps=2**-10, momentum=0.5),
+        # channel variances near eps, so that eps changes the result by far more than rounding
+        batch_norm_case(
+            "eps_2^-10_momentum_0.5", 138, normal(139, 6, 3, 2, 3, scale=2**-5), True, eps=2**-10, momentum=0.5
+        ),
         large_mean_case(),
         defaults_case(batch_norm_case("defaults", 148, normal(149, 6, 3), True)),  # momentum 0.9, eps 1e-5
     ]
@@ -368,6 +371,17 @@ def _alternating(seed: int, steps: int, n: int) -> np.ndarray:
     return scale * (-1.0) ** np.arange(steps)[:, None] * (np.abs(normal(seed, steps, n)) + 0.1)
 
 
+def _shrinking(seed: int, steps: int, *shape: int) -> np.ndarray:
+    """Gradients of scale 1 for three steps, then 1/8: running averages of g and g^2 fall."""
+    scale = np.where(np.arange(steps) < 3, 1.0, 1 / 8).reshape(-1, *([1] * len(shape)))
+    return scale * normal(seed, steps, *shape)
+
+
+# Fast-moving averages, large steps and strong decay: variants (AMSGrad, dampening, lr decay, coupled
+# weight decay) change the result by more than half-precision rounding does.
+FAST_AVERAGES = {"momentum": 0.5, "rho": 0.5, "beta1": 0.5, "beta2": 0.5}
+
+
 def optimizer_cases(**hyper: Any) -> list[Case]:
     """Several steps with the state carried: inputs (param,), params hold the gradient sequence.
     Where ``hyper`` sets more than lr, a ``defaults`` case leaves the rest to the reference's defaults."""
@@ -381,6 +395,18 @@ def optimizer_cases(**hyper: Any) -> list[Case]:
         ),
         # a sign-flipping gradient with a large first step: second-moment averages fall as well as rise
         Case("alternating_7_steps", (normal(176, 6),), {"grads": _alternating(177, 7, 6), **hyper}, reduction=7),
+        Case(
+            "large_steps_shrinking_grads_16",
+            (normal(180, 4, 3),),
+            {
+                "grads": _shrinking(181, 16, 4, 3),
+                **hyper,
+                **{k: v for k, v in FAST_AVERAGES.items() if k in hyper},
+                "lr": 16 * hyper["lr"],
+                "weight_decay": 2**-3,
+            },
+            reduction=16,
+        ),
         # probes where eps enters; in half precision eps and g^2 underflow to zero, so float32 and up only
         Case(
             "tiny_grads_1e-6",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pytest
 
 from backends.registry import LoadedBackend
+from cnnbench.case_file import save_case
 from cnnbench.conformance import Result, check
 from cnnbench.crosscheck import reference_suspect
 from reference.cases import Case
@@ -34,6 +36,8 @@ def check_and_assert(
 ) -> None:
     """One conformance check; a failure also asks the other frameworks whether the reference is wrong."""
     result = check(loaded.backend, op, case, dtype, direction, loaded.selector)
+    if case.name == "hypothesis" and result.status in ("fail", "blunt", "error"):
+        result = dataclasses.replace(result, case_file=str(save_case(case, op.name)))
     suspect = ""
     if result.status == "fail":
         peers = [lb.backend for lb in others if lb.ok]

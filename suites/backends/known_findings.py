@@ -1,11 +1,13 @@
 """What the suites found and keep finding: checks that fail, with the reason, as strict xfails.
 
-Two kinds, each keyed by (backend or "*", op, case, dtype, direction):
+Two kinds, each keyed by (backend or "*", op, case or "*", dtype, direction):
 
 - FINDINGS: a backend that really is less accurate than a careful implementation of
   the op in that dtype (the failure message says how many times). These are results,
-  not bugs of the suite; a finding that stops reproducing fails the run, so the list
-  stays true.
+  not bugs of the suite; a finding listed for one case that stops reproducing fails
+  the run, so the list stays true. A finding for case "*" is a property of the
+  backend's op in that dtype (generated cases included): where the inaccuracy is
+  large enough for the bound to see depends on the case, so those checks may pass.
 - BLUNT: cases whose conditioning in that dtype can leave the bound too wide to reject
   one of the sharpness controls (controls.py), depending on the backend's output;
   such a check may pass, and still checks every other dtype and every other control.
@@ -14,6 +16,14 @@ Two kinds, each keyed by (backend or "*", op, case, dtype, direction):
 from __future__ import annotations
 
 FINDINGS: dict[tuple[str, str, str, str, str], str] = {
+    **{
+        (backend, "conv2d", "*", dtype, "backward"): (
+            f"{backend} CPU's half-precision conv2d backward keeps partial sums in {dtype} (columns of an "
+            "im2col/col2im scheme): up to ~50x (torch) and ~80x (TensorFlow) a float32-accumulating evaluation"
+        )
+        for backend in ("torch", "tensorflow")
+        for dtype in ("float16", "bfloat16")
+    },
     ("torch", "batch_norm_train", "batch_of_two", "float16", "backward"): (
         "torch CPU's half-precision BatchNorm backward at batch 2 is ~500x (float16) to ~2000x (bfloat16) "
         "worse than a float32-accumulating evaluation rounded to the dtype"
@@ -87,6 +97,7 @@ def expected_outcome(backend: str, op: str, case: str, dtype: str, direction: st
     """The reason this check is known to end as ``status`` (fail or blunt), or None."""
     table = FINDINGS if status == "fail" else BLUNT if status == "blunt" else {}
     for who in (backend, "*"):
-        if (who, op, case, dtype, direction) in table:
-            return table[(who, op, case, dtype, direction)]
+        for which in (case, "*"):
+            if (who, op, which, dtype, direction) in table:
+                return table[(who, op, which, dtype, direction)]
     return None

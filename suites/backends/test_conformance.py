@@ -2,13 +2,15 @@
 
 Fixed cases from the catalog, then hypothesis-generated ones for the ops that
 have a strategy. A failure names backend, op, case, dtype and direction, the
-worst element with both values, and the ``cnnbench check`` line that replays it.
+worst element with both values, and the ``cnnbench check`` line that replays it
+(a generated case is saved to ``.cnnbench/cases/`` and replayed with ``--case-file``).
 """
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from cnnbench.conformance import directions
 from reference.catalog import OPS
@@ -36,14 +38,12 @@ def test_fixed_case(loaded_backend, dtype, op, case, direction, pytestconfig):
 
 
 @pytest.mark.parametrize("op,direction", GENERATED)
-def test_generated_case(loaded_backend, dtype, op, direction, pytestconfig):
+@given(data=st.data())
+def test_generated_case(loaded_backend, dtype, op, direction, pytestconfig, data):
+    """Drawn inside the test, so that each parametrization has its own hypothesis database key."""
     backend = loaded_backend.backend
     needed = op.name if direction == "forward" else f"{op.name}_backward"
     if not backend.implements(needed):
         pytest.skip(f"not implemented: {needed}")
-
-    @given(case=op.strategy())
-    def conforms(case):
-        check_and_assert(loaded_backend, op, case, dtype, direction, loaded_backends(pytestconfig))
-
-    conforms()
+    case = data.draw(op.strategy(), label="case")
+    check_and_assert(loaded_backend, op, case, dtype, direction, loaded_backends(pytestconfig))

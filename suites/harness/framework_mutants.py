@@ -1,14 +1,27 @@
 """Planted bugs in copies of the PyTorch, TensorFlow and Triton backends.
 
-Each is a one-line slip a maintainer could make in an adapter: a wrong keyword,
-a forgotten argument, a flipped convention, a numerically naive formula. The
-suite must catch every one (``test_framework_mutants.py``).
+Each is a slip a maintainer could make in an adapter: a wrong keyword, a
+forgotten argument, a flipped convention, a numerically naive formula, a sum
+accumulated in half precision. The suite must catch every one, in every dtype
+the parent backend runs (``test_framework_mutants.py``); ``dtypes`` narrows that
+only where the slip changes nothing (float32 arithmetic inside a float32 op).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+HALF = ("float16", "bfloat16")
+
+
+def in_dtype_sum(terms: Any, dim: int) -> Any:
+    """Sum of a torch tensor along ``dim``, term after term, each partial sum rounded to its dtype:
+    the accumulation a naive half-precision kernel does."""
+    total = terms.select(dim, 0)
+    for k in range(1, terms.shape[dim]):
+        total = total + terms.select(dim, k)
+    return total
 
 
 @dataclass(frozen=True)
@@ -17,12 +30,13 @@ class FrameworkMutant:
     name: str
     op: str
     body: str  # source of the replacement method, in the backend module's namespace
+    dtypes: tuple[str, ...] | None = None  # where the slip changes the result (None: every dtype)
 
     def build(self, base: type) -> Any:
         """An instance of a subclass of ``base`` with the planted method."""
         namespace: dict[str, Any] = {}
         module = __import__(base.__module__, fromlist=["*"])
-        exec(self.body, vars(module) | {}, namespace)
+        exec(self.body, vars(module) | {"in_dtype_sum": in_dtype_sum}, namespace)
         return type(f"Planted_{self.op}", (base,), namespace)()
 
 
@@ -165,6 +179,48 @@ TORCH = [
         "float32 inside float64",
         "fully_connected",
         "def fully_connected(self, x, w, b):\n    return F.linear(x.float(), w.float(), b.float()).to(x.dtype)",
+        ("float64",),
+    ),
+    (
+        "fully connected summed in the input dtype",
+        "fully_connected",
+        "def fully_connected(self, x, w, b):\n    return in_dtype_sum(x[:, None, :] * w[None, :, :], 2) + b",
+        HALF,
+    ),
+    (
+        "conv summed in the input dtype",
+        "conv2d",
+        "def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):\n"
+        "    shape = F.conv2d(x, w, None, stride, padding, dilation, groups).shape\n"
+        "    cols = F.unfold(x, w.shape[2:], dilation=dilation, padding=padding, stride=stride)\n"
+        "    cols = cols.reshape(x.shape[0], groups, 1, -1, cols.shape[-1])\n"
+        "    taps = w.reshape(1, groups, w.shape[0] // groups, -1, 1)\n"
+        "    return in_dtype_sum(cols * taps, 3).reshape(shape) + b.reshape(1, -1, 1, 1)",
+        HALF,
+    ),
+    (
+        "softmax denominator summed in the input dtype",
+        "softmax",
+        "def softmax(self, x, *, axis=-1):\n"
+        "    e = torch.exp(x - x.amax(dim=axis, keepdim=True))\n"
+        "    return e / in_dtype_sum(e, axis).unsqueeze(axis)",
+        HALF,
+    ),
+    (
+        "conv bias dropped",
+        "conv2d",
+        "def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):\n"
+        "    return F.conv2d(x, w, None, stride, padding, dilation, groups)",
+    ),
+    (
+        "fully connected bias dropped",
+        "fully_connected",
+        "def fully_connected(self, x, w, b):\n    return F.linear(x, w)",
+    ),
+    (
+        "softmax times 1.5",
+        "softmax",
+        "def softmax(self, x, *, axis=-1):\n    return 1.5 * torch.softmax(x, dim=axis)",
     ),
 ]
 

@@ -46,8 +46,9 @@ def wrong_conv_results(dtype: str) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name", ["zeros", "transposed layout", "off-by-one padding", "NaN in one element",
-                                  "dropped bias", "wrong shape"])
+@pytest.mark.parametrize(
+    "name", ["zeros", "transposed layout", "off-by-one padding", "NaN in one element", "dropped bias", "wrong shape"]
+)
 def test_wrong_result_is_rejected(dtype, name):
     want = conv_expectation(dtype)
     result = compare(wrong_conv_results(dtype)[name], want.values["forward"], want.bounds["forward"], name, want.floor)
