@@ -25,7 +25,7 @@ try:
     import triton
 
     from .triton_kernels import (
-        channels,
+        batchnorm,
         conv,
         copy,
         elementwise,
@@ -34,7 +34,10 @@ try:
         maxout,
         optim,
         penalty,
+        per_channel,
         pool,
+        prelu,
+        preprocess,
         random,
         reduce,
         schedule,
@@ -140,11 +143,10 @@ class TritonBackend(TorchTensors, Backend):
         return maxout.maxout_backward(dy, x, w, b)
 
     def prelu(self, x, alpha):
-        return channels.prelu(x, x, alpha).reshape(x.shape)
+        return prelu.prelu(x, alpha)
 
     def prelu_backward(self, dy, x, alpha):
-        dx = channels.prelu(dy, x, alpha).reshape(x.shape)
-        return dx, channels.prelu_slope_grad(dy, x, alpha).to(alpha.dtype)
+        return prelu.prelu_backward(dy, x, alpha)
 
     # ------------------------------------------------------------ gates and connections
     def add_gate(self, a, b):
@@ -215,42 +217,38 @@ class TritonBackend(TorchTensors, Backend):
 
     # ------------------------------------------------------------ batch norm (textbook conventions)
     def batch_norm_train(self, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
-        mean, var, scale = channels.stats(x, "bn_train", eps, gamma)
-        y = channels.affine(x, mean, scale, beta).reshape(x.shape)
+        mean, var = per_channel.channel_moments(x)
+        y = batchnorm.batch_norm(x, mean, var, gamma, beta, eps)
         # running = momentum * running + (1 - momentum) * batch, the biased batch variance
-        new_mean = elementwise.binary(running_mean, mean.to(x.dtype), "lerp", momentum)
-        new_var = elementwise.binary(running_var, var.to(x.dtype), "lerp", momentum)
+        new_mean = batchnorm.running_average(running_mean, mean.to(x.dtype), momentum)
+        new_var = batchnorm.running_average(running_var, var.to(x.dtype), momentum)
         return y, new_mean, new_var
 
     def batch_norm_train_backward(self, dy, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
-        mean, var, scale = channels.stats(x, "bn_train", eps, gamma)
-        sum_dy, sum_dyx = channels.sums(dy, x, "bn", mean, var, eps)
-        dx = channels.bn_dx(dy, x, mean, var, scale, sum_dy, sum_dyx, eps).reshape(x.shape)
-        return dx, sum_dyx.to(x.dtype), sum_dy.to(x.dtype)
+        mean, var = per_channel.channel_moments(x)
+        sums = batchnorm.batch_norm_grad_sums(dy, x, mean, var, eps)
+        dx = batchnorm.batch_norm_train_input_grad(dy, x, mean, var, gamma, sums, eps)
+        sum_dy, sum_dy_x_hat = sums
+        return dx, sum_dy_x_hat.to(x.dtype), sum_dy.to(x.dtype)
 
     def batch_norm_eval(self, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
-        mean, _, scale = channels.stats(x, "bn_eval", eps, gamma, running_mean, running_var)
-        return channels.affine(x, mean, scale, beta).reshape(x.shape)
+        return batchnorm.batch_norm(x, running_mean, running_var, gamma, beta, eps)
 
     def batch_norm_eval_backward(self, dy, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
-        mean, var, scale = channels.stats(x, "bn_eval", eps, gamma, running_mean, running_var)
-        dx = channels.affine(dy, torch.zeros_like(mean), scale).reshape(x.shape)
-        sum_dy, sum_dyx = channels.sums(dy, x, "bn", mean, var, eps)
-        return dx, sum_dyx.to(x.dtype), sum_dy.to(x.dtype)
+        dx = batchnorm.batch_norm_eval_input_grad(dy, running_var, gamma, eps)
+        sum_dy, sum_dy_x_hat = batchnorm.batch_norm_grad_sums(dy, x, running_mean, running_var, eps)
+        return dx, sum_dy_x_hat.to(x.dtype), sum_dy.to(x.dtype)
 
     # ------------------------------------------------------------ preprocessing
     def subtract_mean_image(self, x):
         pixels = x.reshape(x.shape[0], -1)  # (N, C*H*W): every pixel is a channel averaged over N
-        mean, _, scale = channels.stats(pixels, "center")
-        return channels.affine(pixels, mean, scale).reshape(x.shape)
+        return preprocess.center(pixels).reshape(x.shape)
 
     def subtract_channel_mean(self, x):
-        mean, _, scale = channels.stats(x, "center")
-        return channels.affine(x, mean, scale).reshape(x.shape)
+        return preprocess.center(x)
 
     def standardize_channels(self, x, *, eps=1e-8):
-        mean, _, scale = channels.stats(x, "standardize", eps)
-        return channels.affine(x, mean, scale).reshape(x.shape)
+        return preprocess.standardize(x, eps)
 
     # ------------------------------------------------------------ dropout
     def dropout(self, x, *, mask, p):

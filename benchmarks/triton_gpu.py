@@ -61,7 +61,7 @@ def _timer(smoke: bool) -> Callable[[Callable[[], object]], float]:
 
 def workloads(torch, F, kernels, device: str, smoke: bool):
     """(op, shape, triton fn, torch fn, bytes a minimal implementation moves: 0 if compute-bound)."""
-    from backends.triton_kernels import channels, conv, elementwise, matmul, optim, pool, softmax
+    from backends.triton_kernels import batchnorm, conv, elementwise, matmul, optim, per_channel, pool, softmax
 
     def t(*shape, dtype=torch.float32):
         return torch.randn(*shape, device=device, dtype=dtype)
@@ -101,7 +101,7 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
         (
             "batch norm train forward",
             f"{n}x{c}x{hw}x{hw}",
-            lambda: channels.affine(x4, *channels.stats(x4, "bn_train", 1e-5, gamma)[::2], beta),
+            lambda: batchnorm.batch_norm(x4, *per_channel.channel_moments(x4), gamma, beta, 1e-5),
             lambda: F.batch_norm(x4, None, None, gamma, beta, training=True),
             2 * x4.numel() * 4,
         ),
