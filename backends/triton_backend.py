@@ -25,20 +25,22 @@ try:
     import triton
 
     from .triton_kernels import (
+        activations,
         batchnorm,
         conv,
         copy,
-        elementwise,
+        dropout,
+        gates,
         losses,
         matmul,
         maxout,
         optim,
         penalty,
         per_channel,
+        philox,
         pool,
         prelu,
         preprocess,
-        random,
         reduce,
         schedule,
         softmax,
@@ -104,37 +106,37 @@ class TritonBackend(TorchTensors, Backend):
 
     # ------------------------------------------------------------ activations
     def sigmoid(self, x):
-        return elementwise.activation(x, "sigmoid")
+        return activations.sigmoid(x)
 
     def sigmoid_backward(self, dy, x):
-        return (elementwise.activation_backward(dy, x, "sigmoid"),)
+        return (activations.sigmoid_backward(dy, x),)
 
     def tanh(self, x):
-        return elementwise.activation(x, "tanh")
+        return activations.tanh(x)
 
     def tanh_backward(self, dy, x):
-        return (elementwise.activation_backward(dy, x, "tanh"),)
+        return (activations.tanh_backward(dy, x),)
 
     def relu(self, x):
-        return elementwise.activation(x, "relu")
+        return activations.relu(x)
 
     def relu_backward(self, dy, x):
-        return (elementwise.activation_backward(dy, x, "relu"),)
+        return (activations.relu_backward(dy, x),)
 
     def leaky_relu(self, x, *, negative_slope=0.01):
-        return elementwise.activation(x, "leaky_relu", negative_slope)
+        return activations.leaky_relu(x, negative_slope)
 
     def leaky_relu_backward(self, dy, x, *, negative_slope=0.01):
-        return (elementwise.activation_backward(dy, x, "leaky_relu", negative_slope),)
+        return (activations.leaky_relu_backward(dy, x, negative_slope),)
 
     def elu(self, x, *, alpha=1.0):
-        return elementwise.activation(x, "elu", alpha)
+        return activations.elu(x, alpha)
 
     def elu_backward(self, dy, x, *, alpha=1.0):
-        return (elementwise.activation_backward(dy, x, "elu", alpha),)
+        return (activations.elu_backward(dy, x, alpha),)
 
     def step(self, x):
-        return elementwise.activation(x, "step")
+        return activations.step(x)
 
     def maxout(self, x, w, b):
         return maxout.maxout(x, w, b)
@@ -150,30 +152,25 @@ class TritonBackend(TorchTensors, Backend):
 
     # ------------------------------------------------------------ gates and connections
     def add_gate(self, a, b):
-        return elementwise.binary(a, b, "add")
+        return gates.add_gate(a, b)
 
     def add_gate_backward(self, dz, a, b):
-        return reduce.sum_to(dz, a.shape), reduce.sum_to(dz, b.shape)
+        return gates.add_gate_backward(dz, a, b)
 
     def mul_gate(self, a, b):
-        return elementwise.binary(a, b, "mul")
+        return gates.mul_gate(a, b)
 
     def mul_gate_backward(self, dz, a, b):
-        return reduce.sum_to(elementwise.binary(dz, b, "mul"), a.shape), reduce.sum_to(
-            elementwise.binary(dz, a, "mul"), b.shape
-        )
+        return gates.mul_gate_backward(dz, a, b)
 
     def max_gate(self, a, b):
-        return elementwise.binary(a, b, "max")
+        return gates.max_gate(a, b)
 
     def max_gate_backward(self, dz, a, b):
-        to_a = elementwise.binary(a, b, "mask_a_first")  # 1 where a wins, ties included
-        da = elementwise.binary(dz, to_a, "mul")
-        db = elementwise.binary(dz, da, "sub")
-        return reduce.sum_to(da, a.shape), reduce.sum_to(db, b.shape)
+        return gates.max_gate_backward(dz, a, b)
 
     def residual_add(self, x, fx):
-        return elementwise.binary(x, fx, "add")
+        return gates.add_gate(x, fx)
 
     def residual_add_backward(self, dy, x, fx):
         return dy.clone(), dy.clone()
@@ -252,17 +249,17 @@ class TritonBackend(TorchTensors, Backend):
 
     # ------------------------------------------------------------ dropout
     def dropout(self, x, *, mask, p):
-        return elementwise.binary(x, mask, "mul", 1.0 / (1.0 - p))
+        return dropout.dropout(x, mask, 1.0 / (1.0 - p))
 
     def dropout_backward(self, dy, x, *, mask, p):
-        return (elementwise.binary(dy, mask, "mul", 1.0 / (1.0 - p)),)
+        return (dropout.dropout(dy, mask, 1.0 / (1.0 - p)),)
 
     def dropout_mask(self, *, shape, p, seed):
-        return random.sample("mask", shape, seed, p, self.device)
+        return dropout.dropout_mask(shape, p, seed, self.device)
 
     # ------------------------------------------------------------ initialisation (Philox)
     def small_random(self, *, shape, seed, scale=0.01):
-        return random.sample("normal", shape, seed, scale, self.device)
+        return philox.normal(shape, seed, scale, self.device)
 
     def large_random(self, *, shape, seed, scale=1.0):
         return self.small_random(shape=shape, seed=seed, scale=scale)
@@ -274,17 +271,17 @@ class TritonBackend(TorchTensors, Backend):
 
     def xavier_normal(self, *, shape, seed, gain=1.0):
         fan_in, fan_out = self._fans(shape)
-        return random.sample("normal", shape, seed, gain * math.sqrt(2.0 / (fan_in + fan_out)), self.device)
+        return philox.normal(shape, seed, gain * math.sqrt(2.0 / (fan_in + fan_out)), self.device)
 
     def xavier_uniform(self, *, shape, seed, gain=1.0):
         fan_in, fan_out = self._fans(shape)
-        return random.sample("uniform", shape, seed, gain * math.sqrt(6.0 / (fan_in + fan_out)), self.device)
+        return philox.uniform(shape, seed, gain * math.sqrt(6.0 / (fan_in + fan_out)), self.device)
 
     def he_normal(self, *, shape, seed):
-        return random.sample("normal", shape, seed, math.sqrt(2.0 / self._fans(shape)[0]), self.device)
+        return philox.normal(shape, seed, math.sqrt(2.0 / self._fans(shape)[0]), self.device)
 
     def he_uniform(self, *, shape, seed):
-        return random.sample("uniform", shape, seed, math.sqrt(6.0 / self._fans(shape)[0]), self.device)
+        return philox.uniform(shape, seed, math.sqrt(6.0 / self._fans(shape)[0]), self.device)
 
     # ------------------------------------------------------------ regularization
     def l1_penalty(self, w, *, l1):

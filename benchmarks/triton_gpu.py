@@ -61,7 +61,7 @@ def _timer(smoke: bool) -> Callable[[Callable[[], object]], float]:
 
 def workloads(torch, F, kernels, device: str, smoke: bool):
     """(op, shape, triton fn, torch fn, bytes a minimal implementation moves: 0 if compute-bound)."""
-    from backends.triton_kernels import batchnorm, conv, elementwise, matmul, optim, per_channel, pool, softmax
+    from backends.triton_kernels import batchnorm, conv, dropout, matmul, optim, per_channel, pool, softmax
 
     def t(*shape, dtype=torch.float32):
         return torch.randn(*shape, device=device, dtype=dtype)
@@ -108,7 +108,7 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
         (
             "dropout forward (mask given)",
             f"{rows}x{cols}",
-            lambda: elementwise.binary(x2, mask, "mul", 2.0),
+            lambda: dropout.dropout(x2, mask, 2.0),
             lambda: x2 * mask * 2.0,
             3 * size,
         ),

@@ -6,6 +6,8 @@ On a machine without CUDA, ``backends.triton_backend`` sets TRITON_INTERPRET=1
 before these modules load, so the same kernels run on the CPU interpreter.
 """
 
+import torch
+
 BLOCK = 1024  # elements per program for the 1-D kernels
 
 
@@ -24,3 +26,8 @@ def tile_configs(triton, keys: dict[str, int]) -> list:
 def row_warps(block: int) -> int:
     """Warps for one-row-per-program kernels: more threads for longer rows (fused-softmax tutorial)."""
     return 4 if block <= 2048 else 8 if block <= 8192 else 16
+
+
+def broadcast(*tensors: torch.Tensor) -> list[torch.Tensor]:
+    """The tensors broadcast to one shape (NumPy rules), each made contiguous."""
+    return [t.contiguous() for t in torch.broadcast_tensors(*tensors)]

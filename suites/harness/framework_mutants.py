@@ -287,7 +287,7 @@ TRITON = [
     (
         "dropout scaled by 1/p",
         "dropout",
-        "def dropout(self, x, *, mask, p):\n    return elementwise.binary(x, mask, 'mul', 1.0 / max(p, 1e-3))",
+        "def dropout(self, x, *, mask, p):\n    return dropout.dropout(x, mask, 1.0 / max(p, 1e-3))",
     ),
     (
         "prelu with the first slope only",
