@@ -32,9 +32,10 @@ try:
         dropout,
         gates,
         losses,
+        lr_schedules,
         matmul,
         maxout,
-        optim,
+        optimizers,
         penalty,
         per_channel,
         philox,
@@ -42,7 +43,6 @@ try:
         prelu,
         preprocess,
         reduce,
-        schedule,
         softmax,
     )
 except ImportError as exc:  # reported by available()
@@ -304,34 +304,34 @@ class TritonBackend(TorchTensors, Backend):
 
     # ------------------------------------------------------------ optimizers (fused, one launch each)
     def sgd(self, param, grad, *, state=None, lr, weight_decay=0.0):
-        return optim.step("sgd", param, grad, state, lr=lr, weight_decay=weight_decay)
+        return optimizers.sgd(param, grad, state, lr=lr, weight_decay=weight_decay)
 
     def sgd_momentum(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
-        return optim.step("momentum", param, grad, state, lr=lr, weight_decay=weight_decay, rho=momentum)
+        return optimizers.sgd_momentum(param, grad, state, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
     def sgd_nesterov(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
-        return optim.step("nesterov", param, grad, state, lr=lr, weight_decay=weight_decay, rho=momentum)
+        return optimizers.sgd_nesterov(param, grad, state, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
     def adagrad(self, param, grad, *, state=None, lr, eps=1e-10, initial_accumulator=0.0, weight_decay=0.0):
-        return optim.step(
-            "adagrad", param, grad, state, lr=lr, weight_decay=weight_decay, eps=eps, initial=initial_accumulator
+        return optimizers.adagrad(
+            param, grad, state, lr=lr, eps=eps, initial_accumulator=initial_accumulator, weight_decay=weight_decay
         )
 
     def rmsprop(self, param, grad, *, state=None, lr, rho=0.99, eps=1e-8, weight_decay=0.0):
-        return optim.step("rmsprop", param, grad, state, lr=lr, weight_decay=weight_decay, rho=rho, eps=eps)
+        return optimizers.rmsprop(param, grad, state, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
 
     def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
-        return optim.step("adam", param, grad, state, lr=lr, weight_decay=weight_decay, rho=beta1, beta2=beta2, eps=eps)
+        return optimizers.adam(param, grad, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay)
 
     # ------------------------------------------------------------ learning-rate schedules
     def step_decay(self, *, steps, lr, drop, every):
-        return schedule.schedule("step", steps, lr, drop, every)
+        return lr_schedules.step_decay(steps, lr, drop, every)
 
     def exponential_decay(self, *, steps, lr, gamma):
-        return schedule.schedule("exponential", steps, lr, gamma)
+        return lr_schedules.exponential_decay(steps, lr, gamma)
 
     def inverse_time_decay(self, *, steps, lr, k):
-        return schedule.schedule("inverse", steps, lr, k)
+        return lr_schedules.inverse_time_decay(steps, lr, k)
 
     def cosine_decay(self, *, steps, lr, period, lr_min=0.0):
-        return schedule.schedule("cosine", steps, lr, lr_min, period)
+        return lr_schedules.cosine_decay(steps, lr, period, lr_min)

@@ -61,7 +61,7 @@ def _timer(smoke: bool) -> Callable[[Callable[[], object]], float]:
 
 def workloads(torch, F, kernels, device: str, smoke: bool):
     """(op, shape, triton fn, torch fn, bytes a minimal implementation moves: 0 if compute-bound)."""
-    from backends.triton_kernels import batchnorm, conv, dropout, matmul, optim, per_channel, pool, softmax
+    from backends.triton_kernels import batchnorm, conv, dropout, matmul, optimizers, per_channel, pool, softmax
 
     def t(*shape, dtype=torch.float32):
         return torch.randn(*shape, device=device, dtype=dtype)
@@ -74,8 +74,8 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
     gamma, beta = t(c), t(c)
     mask = (torch.rand_like(x2) > 0.5).float()
     size = rows * cols * 4
-    p, g, s1, s2 = (t(rows * cols) for _ in range(4))
-    s2 = s2.abs()  # a second-moment estimate is never negative
+    p, g, m1, m2 = (t(rows * cols) for _ in range(4))
+    m2 = m2.abs()  # a second-moment estimate is never negative
     adam = torch.optim.Adam([torch.nn.Parameter(p.clone())], lr=1e-3, fused=not smoke and device == "cuda")
     adam.param_groups[0]["params"][0].grad = g.clone()
     cn, cc, ch, ck = (2, 8, 8, 8) if smoke else (32, 128, 56, 128)
@@ -115,7 +115,7 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
         (
             "adam step",
             f"{rows * cols}",
-            lambda: optim.step_in_place("adam", p, g, s1, s2, 1, lr=1e-3, rho=0.9, beta2=0.999, eps=1e-8),
+            lambda: optimizers.adam_in_place(p, g, m1, m2, 1, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8),
             adam.step,
             7 * size,
         ),

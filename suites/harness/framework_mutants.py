@@ -302,7 +302,7 @@ TRITON = [
     (
         "adam with bias correction off",
         "adam",
-        "def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):\n    return optim.step('adam', param, grad, state, lr=lr, weight_decay=weight_decay, rho=beta1, beta2=0.0, eps=eps)",
+        "def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):\n    return optimizers.adam(param, grad, state, lr=lr, beta1=beta1, beta2=0.0, eps=eps, weight_decay=weight_decay)",
     ),
     (
         "he normal from xavier",
