@@ -27,14 +27,15 @@ try:
     from .triton_kernels import (
         activations,
         batchnorm,
+        channel_concat,
         conv,
-        copy,
+        cross_entropy,
         dropout,
         gates,
-        losses,
         lr_schedules,
         matmul,
         maxout,
+        mse,
         optimizers,
         penalty,
         per_channel,
@@ -93,16 +94,16 @@ class TritonBackend(TorchTensors, Backend):
         return (softmax.softmax_backward(dy, x, axis, log=True),)
 
     def cross_entropy(self, logits, *, target, reduction="mean"):
-        return losses.cross_entropy(logits, target, reduction)
+        return cross_entropy.cross_entropy(logits, target, reduction)
 
     def cross_entropy_backward(self, dy, logits, *, target, reduction="mean"):
-        return (losses.cross_entropy(logits, target, reduction, dy),)
+        return (cross_entropy.cross_entropy_backward(dy, logits, target, reduction),)
 
     def mse(self, pred, *, target, reduction="mean"):
-        return losses.mse(pred, target, reduction)
+        return mse.mse(pred, target, reduction)
 
     def mse_backward(self, dy, pred, *, target, reduction="mean"):
-        return (losses.mse(pred, target, reduction, dy),)
+        return (mse.mse_backward(dy, pred, target, reduction),)
 
     # ------------------------------------------------------------ activations
     def sigmoid(self, x):
@@ -176,10 +177,10 @@ class TritonBackend(TorchTensors, Backend):
         return dy.clone(), dy.clone()
 
     def channel_concat(self, *xs):
-        return copy.concat(xs)
+        return channel_concat.channel_concat(xs)
 
     def channel_concat_backward(self, dy, *xs):
-        return copy.split(dy, xs)
+        return channel_concat.channel_concat_backward(dy, xs)
 
     # ------------------------------------------------------------ layers
     def fully_connected(self, x, w, b):
@@ -288,19 +289,19 @@ class TritonBackend(TorchTensors, Backend):
         return penalty.elastic_net(w, l1, 0.0)
 
     def l1_penalty_backward(self, dy, w, *, l1):
-        return (penalty.elastic_net(w, l1, 0.0, dy),)
+        return (penalty.elastic_net_backward(dy, w, l1, 0.0),)
 
     def l2_penalty(self, w, *, l2):
         return penalty.elastic_net(w, 0.0, l2)
 
     def l2_penalty_backward(self, dy, w, *, l2):
-        return (penalty.elastic_net(w, 0.0, l2, dy),)
+        return (penalty.elastic_net_backward(dy, w, 0.0, l2),)
 
     def elastic_net_penalty(self, w, *, l1, l2):
         return penalty.elastic_net(w, l1, l2)
 
     def elastic_net_penalty_backward(self, dy, w, *, l1, l2):
-        return (penalty.elastic_net(w, l1, l2, dy),)
+        return (penalty.elastic_net_backward(dy, w, l1, l2),)
 
     # ------------------------------------------------------------ optimizers (fused, one launch each)
     def sgd(self, param, grad, *, state=None, lr, weight_decay=0.0):

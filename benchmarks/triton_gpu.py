@@ -59,9 +59,19 @@ def _timer(smoke: bool) -> Callable[[Callable[[], object]], float]:
     return wall
 
 
-def workloads(torch, F, kernels, device: str, smoke: bool):
+def workloads(torch, F, device: str, smoke: bool):
     """(op, shape, triton fn, torch fn, bytes a minimal implementation moves: 0 if compute-bound)."""
-    from backends.triton_kernels import batchnorm, conv, dropout, matmul, optimizers, per_channel, pool, softmax
+    from backends.triton_kernels import (
+        batchnorm,
+        conv,
+        cross_entropy,
+        dropout,
+        matmul,
+        optimizers,
+        per_channel,
+        pool,
+        softmax,
+    )
 
     def t(*shape, dtype=torch.float32):
         return torch.randn(*shape, device=device, dtype=dtype)
@@ -94,7 +104,7 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
         (
             "cross-entropy forward",
             f"{rows}x{cols}",
-            lambda: kernels.cross_entropy(x2, labels, "mean"),
+            lambda: cross_entropy.cross_entropy(x2, labels, "mean"),
             lambda: F.cross_entropy(x2, labels),
             size,
         ),
@@ -150,7 +160,6 @@ def run(smoke: bool) -> dict:
     import torch.nn.functional as F
 
     from backends.triton_backend import TritonBackend  # sets TRITON_INTERPRET without CUDA
-    from backends.triton_kernels import losses
 
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
@@ -162,7 +171,7 @@ def run(smoke: bool) -> dict:
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU (Triton interpreter)"
     nominal = next((v for k, v in NOMINAL_TBPS.items() if k in name), None)
     rows = []
-    for op, shape, triton_fn, torch_fn, moved in workloads(torch, F, losses, device, smoke):
+    for op, shape, triton_fn, torch_fn, moved in workloads(torch, F, device, smoke):
         tri, ref = timer(triton_fn), timer(torch_fn)
         row = Row(op, shape, tri, ref, moved)
         if moved:
