@@ -196,16 +196,16 @@ class TritonBackend(TorchTensors, Backend):
         return conv.conv2d_backward(dy, x, w, b, stride, padding, dilation, groups)
 
     def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):
-        return pool.pool(x, kernel_size, stride, padding, is_max=True)
+        return pool.max_pool2d(x, kernel_size, stride, padding)
 
     def max_pool2d_backward(self, dy, x, *, kernel_size, stride=None, padding=0):
-        return (pool.pool_backward(dy, x, kernel_size, stride, padding, is_max=True),)
+        return (pool.max_pool2d_backward(dy, x, kernel_size, stride, padding),)
 
     def avg_pool2d(self, x, *, kernel_size, stride=None, padding=0):
-        return pool.pool(x, kernel_size, stride, padding, is_max=False)
+        return pool.avg_pool2d(x, kernel_size, stride, padding)
 
     def avg_pool2d_backward(self, dy, x, *, kernel_size, stride=None, padding=0):
-        return (pool.pool_backward(dy, x, kernel_size, stride, padding, is_max=False),)
+        return (pool.avg_pool2d_backward(dy, x, kernel_size, stride, padding),)
 
     def flatten(self, x):
         return x.contiguous().reshape(x.shape[0], -1)  # a view: no arithmetic

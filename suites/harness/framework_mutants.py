@@ -297,7 +297,7 @@ TRITON = [
     (
         "max pool with stride 1",
         "max_pool2d",
-        "def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):\n    return pool.pool(x, kernel_size, 1, padding, is_max=True)",
+        "def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):\n    return pool.max_pool2d(x, kernel_size, 1, padding)",
     ),
     (
         "adam with bias correction off",
