@@ -1,11 +1,13 @@
 """Activations and their derivatives, elementwise on tensors of any shape.
 
-    sigmoid      y = 1 / (1 + e^-x)                         dy/dx = y (1 - y)
-    tanh         y = -expm1(-2|x|) / (2 + expm1(-2|x|)) sign x   dy/dx = 1 - y^2
-    relu         y = x [x > 0]                              dy/dx = [x > 0]
-    leaky_relu   y = x if x > 0 else alpha x                dy/dx = 1 if x > 0 else alpha
-    elu          y = x if x > 0 else alpha expm1(x)         dy/dx = 1 if x > 0 else alpha e^x
+    sigmoid      y = 1 / (1 + e^-x)                           dy/dx = y (1 - y)
+    tanh         y = sign(x) (-m / (2 + m)),  m = expm1(-2|x|)   dy/dx = 1 - y^2
+    relu         y = x [x > 0]                                dy/dx = [x > 0]
+    leaky_relu   y = x if x > 0 else alpha x                  dy/dx = 1 if x > 0 else alpha
+    elu          y = x if x > 0 else alpha expm1(x)           dy/dx = 1 if x > 0 else alpha e^x
     step         y = [x > 0]
+
+expm1 is a Taylor series below |x| = 1/16 (no cancellation near 0), e^x - 1 above.
 
 Derivatives at the kink x = 0 take the left side (relu: 0). Each formula is a @triton.jit
 function f(x, alpha) (alpha: leaky_relu's negative slope or elu's scale, unused by the

@@ -21,9 +21,9 @@ from .per_channel import as_channels, channel_element, channel_of
 
 @triton.jit
 def _scale(gamma_ptr, var_ptr, c, mask, eps):
-    """gamma_c / sqrt(var_c + eps), float32."""
+    """gamma_c / sqrt(var_c + eps), float32 (masked-off lanes read var 1, so eps = 0 divides no 0 by 0)."""
     gamma = tl.load(gamma_ptr + c, mask=mask).to(tl.float32)
-    return gamma / tl.sqrt(tl.load(var_ptr + c, mask=mask).to(tl.float32) + eps)
+    return gamma / tl.sqrt(tl.load(var_ptr + c, mask=mask, other=1.0).to(tl.float32) + eps)
 
 
 @triton.jit
