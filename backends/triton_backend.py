@@ -25,19 +25,25 @@ try:
     import triton
 
     from .triton_kernels import (
-        channels,
+        activations,
+        batchnorm,
+        channel_concat,
         conv,
-        copy,
-        elementwise,
-        losses,
+        cross_entropy,
+        dropout,
+        gates,
+        lr_schedules,
         matmul,
         maxout,
-        optim,
+        mse,
+        optimizers,
         penalty,
+        per_channel,
+        philox,
         pool,
-        random,
+        prelu,
+        preprocess,
         reduce,
-        schedule,
         softmax,
     )
 except ImportError as exc:  # reported by available()
@@ -88,50 +94,50 @@ class TritonBackend(TorchTensors, Backend):
         return (softmax.softmax_backward(dy, x, axis, log=True),)
 
     def cross_entropy(self, logits, *, target, reduction="mean"):
-        return losses.cross_entropy(logits, target, reduction)
+        return cross_entropy.cross_entropy(logits, target, reduction)
 
     def cross_entropy_backward(self, dy, logits, *, target, reduction="mean"):
-        return (losses.cross_entropy(logits, target, reduction, dy),)
+        return (cross_entropy.cross_entropy_backward(dy, logits, target, reduction),)
 
     def mse(self, pred, *, target, reduction="mean"):
-        return losses.mse(pred, target, reduction)
+        return mse.mse(pred, target, reduction)
 
     def mse_backward(self, dy, pred, *, target, reduction="mean"):
-        return (losses.mse(pred, target, reduction, dy),)
+        return (mse.mse_backward(dy, pred, target, reduction),)
 
     # ------------------------------------------------------------ activations
     def sigmoid(self, x):
-        return elementwise.activation(x, "sigmoid")
+        return activations.sigmoid(x)
 
     def sigmoid_backward(self, dy, x):
-        return (elementwise.activation_backward(dy, x, "sigmoid"),)
+        return (activations.sigmoid_backward(dy, x),)
 
     def tanh(self, x):
-        return elementwise.activation(x, "tanh")
+        return activations.tanh(x)
 
     def tanh_backward(self, dy, x):
-        return (elementwise.activation_backward(dy, x, "tanh"),)
+        return (activations.tanh_backward(dy, x),)
 
     def relu(self, x):
-        return elementwise.activation(x, "relu")
+        return activations.relu(x)
 
     def relu_backward(self, dy, x):
-        return (elementwise.activation_backward(dy, x, "relu"),)
+        return (activations.relu_backward(dy, x),)
 
     def leaky_relu(self, x, *, negative_slope=0.01):
-        return elementwise.activation(x, "leaky_relu", negative_slope)
+        return activations.leaky_relu(x, negative_slope)
 
     def leaky_relu_backward(self, dy, x, *, negative_slope=0.01):
-        return (elementwise.activation_backward(dy, x, "leaky_relu", negative_slope),)
+        return (activations.leaky_relu_backward(dy, x, negative_slope),)
 
     def elu(self, x, *, alpha=1.0):
-        return elementwise.activation(x, "elu", alpha)
+        return activations.elu(x, alpha)
 
     def elu_backward(self, dy, x, *, alpha=1.0):
-        return (elementwise.activation_backward(dy, x, "elu", alpha),)
+        return (activations.elu_backward(dy, x, alpha),)
 
     def step(self, x):
-        return elementwise.activation(x, "step")
+        return activations.step(x)
 
     def maxout(self, x, w, b):
         return maxout.maxout(x, w, b)
@@ -140,47 +146,41 @@ class TritonBackend(TorchTensors, Backend):
         return maxout.maxout_backward(dy, x, w, b)
 
     def prelu(self, x, alpha):
-        return channels.prelu(x, x, alpha).reshape(x.shape)
+        return prelu.prelu(x, alpha)
 
     def prelu_backward(self, dy, x, alpha):
-        dx = channels.prelu(dy, x, alpha).reshape(x.shape)
-        return dx, channels.prelu_slope_grad(dy, x, alpha).to(alpha.dtype)
+        return prelu.prelu_backward(dy, x, alpha)
 
     # ------------------------------------------------------------ gates and connections
     def add_gate(self, a, b):
-        return elementwise.binary(a, b, "add")
+        return gates.add_gate(a, b)
 
     def add_gate_backward(self, dz, a, b):
-        return reduce.sum_to(dz, a.shape), reduce.sum_to(dz, b.shape)
+        return gates.add_gate_backward(dz, a, b)
 
     def mul_gate(self, a, b):
-        return elementwise.binary(a, b, "mul")
+        return gates.mul_gate(a, b)
 
     def mul_gate_backward(self, dz, a, b):
-        return reduce.sum_to(elementwise.binary(dz, b, "mul"), a.shape), reduce.sum_to(
-            elementwise.binary(dz, a, "mul"), b.shape
-        )
+        return gates.mul_gate_backward(dz, a, b)
 
     def max_gate(self, a, b):
-        return elementwise.binary(a, b, "max")
+        return gates.max_gate(a, b)
 
     def max_gate_backward(self, dz, a, b):
-        to_a = elementwise.binary(a, b, "mask_a_first")  # 1 where a wins, ties included
-        da = elementwise.binary(dz, to_a, "mul")
-        db = elementwise.binary(dz, da, "sub")
-        return reduce.sum_to(da, a.shape), reduce.sum_to(db, b.shape)
+        return gates.max_gate_backward(dz, a, b)
 
     def residual_add(self, x, fx):
-        return elementwise.binary(x, fx, "add")
+        return gates.add_gate(x, fx)
 
     def residual_add_backward(self, dy, x, fx):
         return dy.clone(), dy.clone()
 
     def channel_concat(self, *xs):
-        return copy.concat(xs)
+        return channel_concat.channel_concat(xs)
 
     def channel_concat_backward(self, dy, *xs):
-        return copy.split(dy, xs)
+        return channel_concat.channel_concat_backward(dy, xs)
 
     # ------------------------------------------------------------ layers
     def fully_connected(self, x, w, b):
@@ -196,16 +196,16 @@ class TritonBackend(TorchTensors, Backend):
         return conv.conv2d_backward(dy, x, w, b, stride, padding, dilation, groups)
 
     def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):
-        return pool.pool(x, kernel_size, stride, padding, is_max=True)
+        return pool.max_pool2d(x, kernel_size, stride, padding)
 
     def max_pool2d_backward(self, dy, x, *, kernel_size, stride=None, padding=0):
-        return (pool.pool_backward(dy, x, kernel_size, stride, padding, is_max=True),)
+        return (pool.max_pool2d_backward(dy, x, kernel_size, stride, padding),)
 
     def avg_pool2d(self, x, *, kernel_size, stride=None, padding=0):
-        return pool.pool(x, kernel_size, stride, padding, is_max=False)
+        return pool.avg_pool2d(x, kernel_size, stride, padding)
 
     def avg_pool2d_backward(self, dy, x, *, kernel_size, stride=None, padding=0):
-        return (pool.pool_backward(dy, x, kernel_size, stride, padding, is_max=False),)
+        return (pool.avg_pool2d_backward(dy, x, kernel_size, stride, padding),)
 
     def flatten(self, x):
         return x.contiguous().reshape(x.shape[0], -1)  # a view: no arithmetic
@@ -215,56 +215,52 @@ class TritonBackend(TorchTensors, Backend):
 
     # ------------------------------------------------------------ batch norm (textbook conventions)
     def batch_norm_train(self, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
-        mean, var, scale = channels.stats(x, "bn_train", eps, gamma)
-        y = channels.affine(x, mean, scale, beta).reshape(x.shape)
+        mean, var = per_channel.channel_moments(x)
+        y = batchnorm.batch_norm(x, mean, var, gamma, beta, eps)
         # running = momentum * running + (1 - momentum) * batch, the biased batch variance
-        new_mean = elementwise.binary(running_mean, mean.to(x.dtype), "lerp", momentum)
-        new_var = elementwise.binary(running_var, var.to(x.dtype), "lerp", momentum)
+        new_mean = batchnorm.running_average(running_mean, mean.to(x.dtype), momentum)
+        new_var = batchnorm.running_average(running_var, var.to(x.dtype), momentum)
         return y, new_mean, new_var
 
     def batch_norm_train_backward(self, dy, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):
-        mean, var, scale = channels.stats(x, "bn_train", eps, gamma)
-        sum_dy, sum_dyx = channels.sums(dy, x, "bn", mean, var, eps)
-        dx = channels.bn_dx(dy, x, mean, var, scale, sum_dy, sum_dyx, eps).reshape(x.shape)
-        return dx, sum_dyx.to(x.dtype), sum_dy.to(x.dtype)
+        mean, var = per_channel.channel_moments(x)
+        sums = batchnorm.batch_norm_grad_sums(dy, x, mean, var, eps)
+        dx = batchnorm.batch_norm_train_input_grad(dy, x, mean, var, gamma, sums, eps)
+        sum_dy, sum_dy_x_hat = sums
+        return dx, sum_dy_x_hat.to(x.dtype), sum_dy.to(x.dtype)
 
     def batch_norm_eval(self, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
-        mean, _, scale = channels.stats(x, "bn_eval", eps, gamma, running_mean, running_var)
-        return channels.affine(x, mean, scale, beta).reshape(x.shape)
+        return batchnorm.batch_norm(x, running_mean, running_var, gamma, beta, eps)
 
     def batch_norm_eval_backward(self, dy, x, gamma, beta, *, running_mean, running_var, eps=1e-5):
-        mean, var, scale = channels.stats(x, "bn_eval", eps, gamma, running_mean, running_var)
-        dx = channels.affine(dy, torch.zeros_like(mean), scale).reshape(x.shape)
-        sum_dy, sum_dyx = channels.sums(dy, x, "bn", mean, var, eps)
-        return dx, sum_dyx.to(x.dtype), sum_dy.to(x.dtype)
+        dx = batchnorm.batch_norm_eval_input_grad(dy, running_var, gamma, eps)
+        sum_dy, sum_dy_x_hat = batchnorm.batch_norm_grad_sums(dy, x, running_mean, running_var, eps)
+        return dx, sum_dy_x_hat.to(x.dtype), sum_dy.to(x.dtype)
 
     # ------------------------------------------------------------ preprocessing
     def subtract_mean_image(self, x):
         pixels = x.reshape(x.shape[0], -1)  # (N, C*H*W): every pixel is a channel averaged over N
-        mean, _, scale = channels.stats(pixels, "center")
-        return channels.affine(pixels, mean, scale).reshape(x.shape)
+        return preprocess.center(pixels).reshape(x.shape)
 
     def subtract_channel_mean(self, x):
-        mean, _, scale = channels.stats(x, "center")
-        return channels.affine(x, mean, scale).reshape(x.shape)
+        return preprocess.center(x)
 
     def standardize_channels(self, x, *, eps=1e-8):
-        mean, _, scale = channels.stats(x, "standardize", eps)
-        return channels.affine(x, mean, scale).reshape(x.shape)
+        return preprocess.standardize(x, eps)
 
     # ------------------------------------------------------------ dropout
     def dropout(self, x, *, mask, p):
-        return elementwise.binary(x, mask, "mul", 1.0 / (1.0 - p))
+        return dropout.dropout(x, mask, 1.0 / (1.0 - p))
 
     def dropout_backward(self, dy, x, *, mask, p):
-        return (elementwise.binary(dy, mask, "mul", 1.0 / (1.0 - p)),)
+        return (dropout.dropout(dy, mask, 1.0 / (1.0 - p)),)
 
     def dropout_mask(self, *, shape, p, seed):
-        return random.sample("mask", shape, seed, p, self.device)
+        return dropout.dropout_mask(shape, p, seed, self.device)
 
     # ------------------------------------------------------------ initialisation (Philox)
     def small_random(self, *, shape, seed, scale=0.01):
-        return random.sample("normal", shape, seed, scale, self.device)
+        return philox.normal(shape, seed, scale, self.device)
 
     def large_random(self, *, shape, seed, scale=1.0):
         return self.small_random(shape=shape, seed=seed, scale=scale)
@@ -276,67 +272,67 @@ class TritonBackend(TorchTensors, Backend):
 
     def xavier_normal(self, *, shape, seed, gain=1.0):
         fan_in, fan_out = self._fans(shape)
-        return random.sample("normal", shape, seed, gain * math.sqrt(2.0 / (fan_in + fan_out)), self.device)
+        return philox.normal(shape, seed, gain * math.sqrt(2.0 / (fan_in + fan_out)), self.device)
 
     def xavier_uniform(self, *, shape, seed, gain=1.0):
         fan_in, fan_out = self._fans(shape)
-        return random.sample("uniform", shape, seed, gain * math.sqrt(6.0 / (fan_in + fan_out)), self.device)
+        return philox.uniform(shape, seed, gain * math.sqrt(6.0 / (fan_in + fan_out)), self.device)
 
     def he_normal(self, *, shape, seed):
-        return random.sample("normal", shape, seed, math.sqrt(2.0 / self._fans(shape)[0]), self.device)
+        return philox.normal(shape, seed, math.sqrt(2.0 / self._fans(shape)[0]), self.device)
 
     def he_uniform(self, *, shape, seed):
-        return random.sample("uniform", shape, seed, math.sqrt(6.0 / self._fans(shape)[0]), self.device)
+        return philox.uniform(shape, seed, math.sqrt(6.0 / self._fans(shape)[0]), self.device)
 
     # ------------------------------------------------------------ regularization
     def l1_penalty(self, w, *, l1):
         return penalty.elastic_net(w, l1, 0.0)
 
     def l1_penalty_backward(self, dy, w, *, l1):
-        return (penalty.elastic_net(w, l1, 0.0, dy),)
+        return (penalty.elastic_net_backward(dy, w, l1, 0.0),)
 
     def l2_penalty(self, w, *, l2):
         return penalty.elastic_net(w, 0.0, l2)
 
     def l2_penalty_backward(self, dy, w, *, l2):
-        return (penalty.elastic_net(w, 0.0, l2, dy),)
+        return (penalty.elastic_net_backward(dy, w, 0.0, l2),)
 
     def elastic_net_penalty(self, w, *, l1, l2):
         return penalty.elastic_net(w, l1, l2)
 
     def elastic_net_penalty_backward(self, dy, w, *, l1, l2):
-        return (penalty.elastic_net(w, l1, l2, dy),)
+        return (penalty.elastic_net_backward(dy, w, l1, l2),)
 
     # ------------------------------------------------------------ optimizers (fused, one launch each)
     def sgd(self, param, grad, *, state=None, lr, weight_decay=0.0):
-        return optim.step("sgd", param, grad, state, lr=lr, weight_decay=weight_decay)
+        return optimizers.sgd(param, grad, state, lr=lr, weight_decay=weight_decay)
 
     def sgd_momentum(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
-        return optim.step("momentum", param, grad, state, lr=lr, weight_decay=weight_decay, rho=momentum)
+        return optimizers.sgd_momentum(param, grad, state, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
     def sgd_nesterov(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
-        return optim.step("nesterov", param, grad, state, lr=lr, weight_decay=weight_decay, rho=momentum)
+        return optimizers.sgd_nesterov(param, grad, state, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
     def adagrad(self, param, grad, *, state=None, lr, eps=1e-10, initial_accumulator=0.0, weight_decay=0.0):
-        return optim.step(
-            "adagrad", param, grad, state, lr=lr, weight_decay=weight_decay, eps=eps, initial=initial_accumulator
+        return optimizers.adagrad(
+            param, grad, state, lr=lr, eps=eps, initial_accumulator=initial_accumulator, weight_decay=weight_decay
         )
 
     def rmsprop(self, param, grad, *, state=None, lr, rho=0.99, eps=1e-8, weight_decay=0.0):
-        return optim.step("rmsprop", param, grad, state, lr=lr, weight_decay=weight_decay, rho=rho, eps=eps)
+        return optimizers.rmsprop(param, grad, state, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
 
     def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
-        return optim.step("adam", param, grad, state, lr=lr, weight_decay=weight_decay, rho=beta1, beta2=beta2, eps=eps)
+        return optimizers.adam(param, grad, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay)
 
     # ------------------------------------------------------------ learning-rate schedules
     def step_decay(self, *, steps, lr, drop, every):
-        return schedule.schedule("step", steps, lr, drop, every)
+        return lr_schedules.step_decay(steps, lr, drop, every)
 
     def exponential_decay(self, *, steps, lr, gamma):
-        return schedule.schedule("exponential", steps, lr, gamma)
+        return lr_schedules.exponential_decay(steps, lr, gamma)
 
     def inverse_time_decay(self, *, steps, lr, k):
-        return schedule.schedule("inverse", steps, lr, k)
+        return lr_schedules.inverse_time_decay(steps, lr, k)
 
     def cosine_decay(self, *, steps, lr, period, lr_min=0.0):
-        return schedule.schedule("cosine", steps, lr, lr_min, period)
+        return lr_schedules.cosine_decay(steps, lr, period, lr_min)

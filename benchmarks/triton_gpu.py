@@ -59,9 +59,19 @@ def _timer(smoke: bool) -> Callable[[Callable[[], object]], float]:
     return wall
 
 
-def workloads(torch, F, kernels, device: str, smoke: bool):
+def workloads(torch, F, device: str, smoke: bool):
     """(op, shape, triton fn, torch fn, bytes a minimal implementation moves: 0 if compute-bound)."""
-    from backends.triton_kernels import channels, conv, elementwise, matmul, optim, pool, softmax
+    from backends.triton_kernels import (
+        batchnorm,
+        conv,
+        cross_entropy,
+        dropout,
+        matmul,
+        optimizers,
+        per_channel,
+        pool,
+        softmax,
+    )
 
     def t(*shape, dtype=torch.float32):
         return torch.randn(*shape, device=device, dtype=dtype)
@@ -74,8 +84,8 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
     gamma, beta = t(c), t(c)
     mask = (torch.rand_like(x2) > 0.5).float()
     size = rows * cols * 4
-    p, g, s1, s2 = (t(rows * cols) for _ in range(4))
-    s2 = s2.abs()  # a second-moment estimate is never negative
+    p, g, m1, m2 = (t(rows * cols) for _ in range(4))
+    m2 = m2.abs()  # a second-moment estimate is never negative
     adam = torch.optim.Adam([torch.nn.Parameter(p.clone())], lr=1e-3, fused=not smoke and device == "cuda")
     adam.param_groups[0]["params"][0].grad = g.clone()
     cn, cc, ch, ck = (2, 8, 8, 8) if smoke else (32, 128, 56, 128)
@@ -94,35 +104,35 @@ def workloads(torch, F, kernels, device: str, smoke: bool):
         (
             "cross-entropy forward",
             f"{rows}x{cols}",
-            lambda: kernels.cross_entropy(x2, labels, "mean"),
+            lambda: cross_entropy.cross_entropy(x2, labels, "mean"),
             lambda: F.cross_entropy(x2, labels),
             size,
         ),
         (
             "batch norm train forward",
             f"{n}x{c}x{hw}x{hw}",
-            lambda: channels.affine(x4, *channels.stats(x4, "bn_train", 1e-5, gamma)[::2], beta),
+            lambda: batchnorm.batch_norm(x4, *per_channel.channel_moments(x4), gamma, beta, 1e-5),
             lambda: F.batch_norm(x4, None, None, gamma, beta, training=True),
             2 * x4.numel() * 4,
         ),
         (
             "dropout forward (mask given)",
             f"{rows}x{cols}",
-            lambda: elementwise.binary(x2, mask, "mul", 2.0),
+            lambda: dropout.dropout(x2, mask, 2.0),
             lambda: x2 * mask * 2.0,
             3 * size,
         ),
         (
             "adam step",
             f"{rows * cols}",
-            lambda: optim.step_in_place("adam", p, g, s1, s2, 1, lr=1e-3, rho=0.9, beta2=0.999, eps=1e-8),
+            lambda: optimizers.adam_in_place(p, g, m1, m2, 1, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8),
             adam.step,
             7 * size,
         ),
         (
             "max pool 3x3/2 forward",
             f"{n}x{c}x{hw}x{hw}",
-            lambda: pool.pool(x4, 3, 2, 1, True),
+            lambda: pool.max_pool2d(x4, 3, 2, 1),
             lambda: F.max_pool2d(x4, 3, 2, 1),
             int(x4.numel() * 4 * 1.25),
         ),
@@ -150,7 +160,6 @@ def run(smoke: bool) -> dict:
     import torch.nn.functional as F
 
     from backends.triton_backend import TritonBackend  # sets TRITON_INTERPRET without CUDA
-    from backends.triton_kernels import losses
 
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
@@ -162,7 +171,7 @@ def run(smoke: bool) -> dict:
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU (Triton interpreter)"
     nominal = next((v for k, v in NOMINAL_TBPS.items() if k in name), None)
     rows = []
-    for op, shape, triton_fn, torch_fn, moved in workloads(torch, F, losses, device, smoke):
+    for op, shape, triton_fn, torch_fn, moved in workloads(torch, F, device, smoke):
         tri, ref = timer(triton_fn), timer(torch_fn)
         row = Row(op, shape, tri, ref, moved)
         if moved:

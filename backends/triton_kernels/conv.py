@@ -15,7 +15,7 @@ import torch
 import triton
 import triton.language as tl
 
-from . import tile_configs
+from . import Pair, pair, tile_configs
 from .reduce import sum_to
 
 TILE = {"BLOCK": 32}  # every tile dimension (tl.dot needs >= 16); autotuned on a GPU
@@ -176,14 +176,10 @@ def conv_input_grad_kernel(
     tl.store(dx_ptr + at, acc, mask=(q[:, None] < Q) & (cc[None, :] < Cg))
 
 
-def _pair(v) -> tuple[int, int]:
-    return (int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
 def _geometry(x, w, stride, padding, dilation, groups):
     n, c, h, wd = x.shape
     k, cg, kh, kw = w.shape
-    s, p, d = _pair(stride), _pair(padding), _pair(dilation)
+    s, p, d = pair(stride), pair(padding), pair(dilation)
     ho = (h + 2 * p[0] - d[0] * (kh - 1) - 1) // s[0] + 1
     wo = (wd + 2 * p[1] - d[1] * (kw - 1) - 1) // s[1] + 1
     sizes = {"n": n, "c": c, "h": h, "w": wd, "k": k, "ho": ho, "wo": wo, "cg": cg, "kg": k // groups}
@@ -195,7 +191,10 @@ def _grid(rows: int, cols: int, groups: int):
     return lambda meta: (triton.cdiv(rows, meta["BLOCK"]), triton.cdiv(cols, meta["BLOCK"]), groups)
 
 
-def conv2d(x, w, b, stride, padding, dilation, groups):
+def conv2d(
+    x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> torch.Tensor:
+    """y (N, K, Ho, Wo) for x (N, C, H, W), w (K, C/G, KH, KW), b (K,)."""
     z, geo, (kh, kw) = _geometry(x, w, stride, padding, dilation, groups)
     y = torch.empty((z["n"], z["k"], z["ho"], z["wo"]), dtype=x.dtype, device=x.device)
     P, R = z["n"] * z["ho"] * z["wo"], z["cg"] * kh * kw
@@ -206,7 +205,17 @@ def conv2d(x, w, b, stride, padding, dilation, groups):
     return y
 
 
-def conv2d_backward(dy, x, w, b, stride, padding, dilation, groups):
+def conv2d_backward(
+    dy: torch.Tensor,
+    x: torch.Tensor,
+    w: torch.Tensor,
+    b: torch.Tensor,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(dx, dw, db)."""
     z, geo, (kh, kw) = _geometry(x, w, stride, padding, dilation, groups)
     x, w, dy = x.contiguous(), w.contiguous(), dy.contiguous()
     P, R, Q = z["n"] * z["ho"] * z["wo"], z["cg"] * kh * kw, z["n"] * z["h"] * z["w"]
@@ -215,3 +224,8 @@ def conv2d_backward(dy, x, w, b, stride, padding, dilation, groups):
     conv_weight_grad_kernel[_grid(z["kg"], R, groups)](x, dy, dw, P, R, *sizes, *geo, KH=kh, KW=kw)
     conv_input_grad_kernel[_grid(Q, z["cg"], groups)](dy, w, dx, Q, *sizes, *geo, KH=kh, KW=kw)
     return dx, dw, sum_to(dy, (1, z["k"], 1, 1)).reshape(z["k"])
+
+
+# Blocking: each kernel is a GEMM tiled BLOCK x BLOCK (BLOCK autotuned on a GPU), one program per
+# output tile and the reduction walked in BLOCK slabs; the group index is the third grid axis.
+# Every output tile is owned by one program (no split-K, no atomics), so sums are deterministic.

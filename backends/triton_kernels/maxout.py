@@ -17,18 +17,8 @@ from .reduce import sum_to
 
 
 @triton.jit
-def maxout_kernel(
-    z_ptr,  # (N, P, M) piece outputs
-    dy_ptr,  # (N, M) upstream gradient (BACKWARD)
-    out_ptr,  # (N, M) maxima, or (N, P, M) routed gradient when BACKWARD
-    n,  # N * M
-    P,
-    M,
-    BACKWARD: tl.constexpr,
-    BLOCK: tl.constexpr,
-):
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < n
+def _first_max(z_ptr, offs, mask, P, M, BLOCK: tl.constexpr):
+    """(max_p z[n, p, m], its first p) for the flat (n, m) offsets, float32 and int32."""
     row = offs // M
     col = offs % M
     best = tl.full((BLOCK,), -float("inf"), tl.float32)
@@ -38,34 +28,69 @@ def maxout_kernel(
         better = v > best
         best = tl.where(better, v, best)
         best_at = tl.where(better, piece, best_at)
-    if BACKWARD:
-        dy = tl.load(dy_ptr + offs, mask=mask, other=0.0).to(tl.float32)
-        for piece in range(0, P):
-            tl.store(out_ptr + (row * P + piece) * M + col, tl.where(best_at == piece, dy, 0.0), mask=mask)
-    else:
-        tl.store(out_ptr + offs, best, mask=mask)
+    return best, best_at
 
 
-def _pieces(x, w, b):
+@triton.jit
+def maxout_kernel(
+    z_ptr,  # (N, P, M) piece outputs
+    y_ptr,  # out (N, M) maxima
+    n,  # N * M
+    P,
+    M,
+    BLOCK: tl.constexpr,
+):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    best, _ = _first_max(z_ptr, offs, mask, P, M, BLOCK)
+    tl.store(y_ptr + offs, best, mask=mask)
+
+
+@triton.jit
+def maxout_backward_kernel(
+    z_ptr,  # (N, P, M) piece outputs
+    dy_ptr,  # (N, M) upstream gradient
+    dz_ptr,  # out (N, P, M): dy routed to the first maximal piece
+    n,  # N * M
+    P,
+    M,
+    BLOCK: tl.constexpr,
+):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    _, best_at = _first_max(z_ptr, offs, mask, P, M, BLOCK)
+    dy = tl.load(dy_ptr + offs, mask=mask, other=0.0).to(tl.float32)
+    row = offs // M
+    col = offs % M
+    for piece in range(0, P):
+        tl.store(dz_ptr + (row * P + piece) * M + col, tl.where(best_at == piece, dy, 0.0), mask=mask)
+
+
+def _pieces(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """z (N, P, M): every piece's affine output, one matmul."""
     p, m, d = w.shape
     return matmul(x, w.reshape(p * m, d).t(), b.reshape(p * m)).reshape(x.shape[0], p, m)
 
 
-def maxout(x, w, b):
+def maxout(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """y (N, M) for x (N, D), w (P, M, D), b (P, M)."""
     z = _pieces(x, w, b)
     y = torch.empty((x.shape[0], w.shape[1]), dtype=x.dtype, device=x.device)
-    maxout_kernel[(triton.cdiv(y.numel(), BLOCK),)](
-        z, z, y, y.numel(), w.shape[0], w.shape[1], BACKWARD=False, BLOCK=BLOCK
-    )
+    maxout_kernel[(triton.cdiv(y.numel(), BLOCK),)](z, y, y.numel(), w.shape[0], w.shape[1], BLOCK=BLOCK)
     return y
 
 
-def maxout_backward(dy, x, w, b):
+def maxout_backward(
+    dy: torch.Tensor, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(dx, dw, db)."""
     p, m, d = w.shape
     z = _pieces(x, w, b)
     dz = torch.empty_like(z)
-    maxout_kernel[(triton.cdiv(dy.numel(), BLOCK),)](
-        z, dy.contiguous(), dz, dy.numel(), p, m, BACKWARD=True, BLOCK=BLOCK
-    )
+    maxout_backward_kernel[(triton.cdiv(dy.numel(), BLOCK),)](z, dy.contiguous(), dz, dy.numel(), p, m, BLOCK=BLOCK)
     flat = dz.reshape(x.shape[0], p * m)
     return matmul(flat, w.reshape(p * m, d)), matmul(flat.t(), x).reshape(w.shape), sum_to(dz, (1, p, m)).reshape(p, m)
+
+
+# Blocking: one program per BLOCK consecutive (n, m) outputs, scanning the P pieces; the
+# affine parts are tl.dot tiles in matmul.py.

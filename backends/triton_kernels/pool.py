@@ -14,14 +14,14 @@ import torch
 import triton
 import triton.language as tl
 
-from . import BLOCK
+from . import BLOCK, Pair, pair
 
 
 @triton.jit
 def pool_forward_kernel(
     x_ptr,  # (N*C, H, W)
     y_ptr,  # out (N*C, Ho, Wo)
-    index_ptr,  # out (N*C, Ho, Wo) offset of the maximum in its window (WRITE_INDEX)
+    index_ptr,  # out (N*C, Ho, Wo) offset of the maximum in its window (MAX), or None
     n_out,  # N*C*Ho*Wo
     H,
     W,
@@ -34,7 +34,6 @@ def pool_forward_kernel(
     KH: tl.constexpr,
     KW: tl.constexpr,
     MAX: tl.constexpr,
-    WRITE_INDEX: tl.constexpr,
     BLOCK: tl.constexpr,
 ):
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
@@ -59,7 +58,7 @@ def pool_forward_kernel(
                 acc += tl.where(inside, v, 0.0)
     if MAX:
         tl.store(y_ptr + offs, best, mask=mask)
-        if WRITE_INDEX:
+        if index_ptr is not None:
             tl.store(index_ptr + offs, best_at, mask=mask)
     else:
         tl.store(y_ptr + offs, acc / (KH * KW), mask=mask)
@@ -68,7 +67,7 @@ def pool_forward_kernel(
 @triton.jit
 def pool_backward_kernel(
     dy_ptr,  # (N*C, Ho, Wo)
-    index_ptr,  # (N*C, Ho, Wo) from the forward (MAX)
+    index_ptr,  # (N*C, Ho, Wo) from the forward (MAX), or None (average)
     dx_ptr,  # out (N*C, H, W)
     n_in,  # N*C*H*W
     H,
@@ -109,58 +108,71 @@ def pool_backward_kernel(
     tl.store(dx_ptr + offs, acc, mask=mask)
 
 
-def _pair(v) -> tuple[int, int]:
-    return (int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
-def _geometry(x, kernel_size, stride, padding):
-    k, p = _pair(kernel_size), _pair(padding)
-    s = k if stride is None else _pair(stride)
+def _geometry(x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair):
+    """(kernel, stride, padding, output size), each an (h, w) pair; stride defaults to the kernel."""
+    k, p = pair(kernel_size), pair(padding)
+    s = k if stride is None else pair(stride)
     out = ((x.shape[2] + 2 * p[0] - k[0]) // s[0] + 1, (x.shape[3] + 2 * p[1] - k[1]) // s[1] + 1)
     return k, s, p, out
 
 
-def pool(x, kernel_size, stride, padding, is_max: bool, with_index: bool = False):
+def _pool(x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair, is_max: bool, with_index: bool):
     k, s, p, out = _geometry(x, kernel_size, stride, padding)
     x = x.contiguous()
     y = torch.empty((*x.shape[:2], *out), dtype=x.dtype, device=x.device)
-    index = torch.empty(y.shape, dtype=torch.int32, device=x.device) if with_index else y
+    index = torch.empty(y.shape, dtype=torch.int32, device=x.device) if with_index else None
     pool_forward_kernel[(triton.cdiv(y.numel(), BLOCK),)](
-        x,
-        y,
-        index,
-        y.numel(),
-        x.shape[2],
-        x.shape[3],
-        *out,
-        *s,
-        *p,
-        KH=k[0],
-        KW=k[1],
-        MAX=is_max,
-        WRITE_INDEX=with_index,
-        BLOCK=BLOCK,
+        x, y, index, y.numel(), *x.shape[2:], *out, *s, *p, KH=k[0], KW=k[1], MAX=is_max, BLOCK=BLOCK
     )
-    return (y, index) if with_index else y
+    return y, index
 
 
-def pool_backward(dy, x, kernel_size, stride, padding, is_max: bool):
+def _pool_backward(
+    dy: torch.Tensor, x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair, index: torch.Tensor | None
+) -> torch.Tensor:
     k, s, p, out = _geometry(x, kernel_size, stride, padding)
-    index = pool(x, kernel_size, stride, padding, True, with_index=True)[1] if is_max else dy
     dx = torch.empty_like(x.contiguous())
     pool_backward_kernel[(triton.cdiv(dx.numel(), BLOCK),)](
         dy.contiguous(),
         index,
         dx,
         dx.numel(),
-        x.shape[2],
-        x.shape[3],
+        *x.shape[2:],
         *out,
         *s,
         *p,
         KH=k[0],
         KW=k[1],
-        MAX=is_max,
+        MAX=index is not None,
         BLOCK=BLOCK,
     )
     return dx
+
+
+def max_pool2d(x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair) -> torch.Tensor:
+    """y[n, c, oh, ow] = max of x over the window (padding never wins)."""
+    return _pool(x, kernel_size, stride, padding, is_max=True, with_index=False)[0]
+
+
+def max_pool2d_backward(
+    dy: torch.Tensor, x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair
+) -> torch.Tensor:
+    """dx: each window's dy routed to its first maximum (row-major)."""
+    index = _pool(x, kernel_size, stride, padding, is_max=True, with_index=True)[1]
+    return _pool_backward(dy, x, kernel_size, stride, padding, index)
+
+
+def avg_pool2d(x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair) -> torch.Tensor:
+    """y[n, c, oh, ow] = mean of x over the window, padding counted as zeros."""
+    return _pool(x, kernel_size, stride, padding, is_max=False, with_index=False)[0]
+
+
+def avg_pool2d_backward(
+    dy: torch.Tensor, x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair
+) -> torch.Tensor:
+    """dx: dy / (KH * KW) from every window containing the element."""
+    return _pool_backward(dy, x, kernel_size, stride, padding, None)
+
+
+# Blocking: one program per BLOCK consecutive outputs (forward) or inputs (backward), the
+# KH x KW window unrolled at compile time; gathers rather than scatters, so no atomics.

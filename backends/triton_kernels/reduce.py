@@ -55,3 +55,7 @@ def sum_to(grad: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
     kept = [i for i in range(grad.ndim) if i not in reduced]
     width = math.prod(grad.shape[i] for i in reduced)
     return row_sums(grad.permute(*kept, *reduced).reshape(-1, width)).reshape(shape)
+
+
+# Blocking: one program per output row, walking it in BLOCK-wide chunks (BLOCK the row length
+# rounded up to a power of two, at most 1024) with BLOCK float32 partial sums, then one tl.sum.

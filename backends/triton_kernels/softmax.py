@@ -60,7 +60,7 @@ def _rows(t: torch.Tensor, axis: int) -> torch.Tensor:
     return moved.reshape(-1, moved.shape[-1])
 
 
-def _launch(kernel, tensors, axis: int, log: bool) -> torch.Tensor:
+def _launch(kernel, tensors: list[torch.Tensor], axis: int, log: bool) -> torch.Tensor:
     x = tensors[-1]
     rows = [_rows(t, axis) for t in tensors]
     out = torch.empty_like(rows[-1])
@@ -76,3 +76,7 @@ def softmax(x: torch.Tensor, axis: int, log: bool = False) -> torch.Tensor:
 
 def softmax_backward(dy: torch.Tensor, x: torch.Tensor, axis: int, log: bool = False) -> torch.Tensor:
     return _launch(softmax_backward_kernel, [dy, x], axis, log)
+
+
+# Blocking: one program per row with the whole row in one power-of-two block, so max, sum and
+# output take a single read of the row; more warps for longer rows (row_warps).

@@ -277,32 +277,32 @@ TRITON = [
     (
         "running stats weighted the wrong way",
         "batch_norm_train",
-        "def batch_norm_train(self, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):\n    mean, var, scale = channels.stats(x, 'bn_train', eps, gamma)\n    y = channels.affine(x, mean, scale, beta).reshape(x.shape)\n    return y, elementwise.binary(running_mean, mean.to(x.dtype), 'lerp', 1 - momentum), elementwise.binary(running_var, var.to(x.dtype), 'lerp', 1 - momentum)",
+        "def batch_norm_train(self, x, gamma, beta, *, running_mean, running_var, momentum=0.9, eps=1e-5):\n    mean, var = per_channel.channel_moments(x)\n    y = batchnorm.batch_norm(x, mean, var, gamma, beta, eps)\n    return y, batchnorm.running_average(running_mean, mean.to(x.dtype), 1 - momentum), batchnorm.running_average(running_var, var.to(x.dtype), 1 - momentum)",
     ),
     (
         "bn eval without eps",
         "batch_norm_eval",
-        "def batch_norm_eval(self, x, gamma, beta, *, running_mean, running_var, eps=1e-5):\n    mean, _, scale = channels.stats(x, 'bn_eval', 0.0, gamma, running_mean, running_var)\n    return channels.affine(x, mean, scale, beta).reshape(x.shape)",
+        "def batch_norm_eval(self, x, gamma, beta, *, running_mean, running_var, eps=1e-5):\n    return batchnorm.batch_norm(x, running_mean, running_var, gamma, beta, 0.0)",
     ),
     (
         "dropout scaled by 1/p",
         "dropout",
-        "def dropout(self, x, *, mask, p):\n    return elementwise.binary(x, mask, 'mul', 1.0 / max(p, 1e-3))",
+        "def dropout(self, x, *, mask, p):\n    return dropout.dropout(x, mask, 1.0 / max(p, 1e-3))",
     ),
     (
         "prelu with the first slope only",
         "prelu",
-        "def prelu(self, x, alpha):\n    return channels.prelu(x, x, alpha[:1]).reshape(x.shape)",
+        "def prelu(self, x, alpha):\n    return prelu.prelu(x, alpha[:1])",
     ),
     (
         "max pool with stride 1",
         "max_pool2d",
-        "def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):\n    return pool.pool(x, kernel_size, 1, padding, is_max=True)",
+        "def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):\n    return pool.max_pool2d(x, kernel_size, 1, padding)",
     ),
     (
         "adam with bias correction off",
         "adam",
-        "def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):\n    return optim.step('adam', param, grad, state, lr=lr, weight_decay=weight_decay, rho=beta1, beta2=0.0, eps=eps)",
+        "def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):\n    return optimizers.adam(param, grad, state, lr=lr, beta1=beta1, beta2=0.0, eps=eps, weight_decay=weight_decay)",
     ),
     (
         "he normal from xavier",

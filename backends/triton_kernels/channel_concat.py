@@ -1,6 +1,6 @@
 """Channel concatenation as strided block copies: input i, viewed (N, C_i, S), lands in
 channels [offset_i, offset_i + C_i) of the output (N, sum C, S). The backward is the
-same copy read the other way (a slice of dy)."""
+same copy read the other way: input i's gradient is that channel slice of dy."""
 
 from __future__ import annotations
 
@@ -31,12 +31,14 @@ def channel_copy_kernel(
         tl.store(src_ptr + offs, tl.load(dst_ptr + there, mask=mask), mask=mask)
 
 
-def _blocks(xs):
+def _blocks(xs: tuple[torch.Tensor, ...]) -> tuple[int, int]:
+    """(S, sum C_i)."""
     spatial = xs[0][0, 0].numel() if xs[0].ndim > 2 else 1
     return spatial, sum(x.shape[1] for x in xs)
 
 
-def concat(xs) -> torch.Tensor:
+def channel_concat(xs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """The inputs (N, C_i, *spatial) joined along the channel axis."""
     spatial, channels = _blocks(xs)
     out = torch.empty((xs[0].shape[0], channels, *xs[0].shape[2:]), dtype=xs[0].dtype, device=xs[0].device)
     offset = 0
@@ -49,7 +51,8 @@ def concat(xs) -> torch.Tensor:
     return out
 
 
-def split(dy: torch.Tensor, xs) -> tuple[torch.Tensor, ...]:
+def channel_concat_backward(dy: torch.Tensor, xs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """dy split back into one gradient per input."""
     spatial, channels = _blocks(xs)
     dy = dy.contiguous()
     parts, offset = [], 0
@@ -61,3 +64,7 @@ def split(dy: torch.Tensor, xs) -> tuple[torch.Tensor, ...]:
         parts.append(part)
         offset += x.shape[1]
     return tuple(parts)
+
+
+# Blocking: one program per BLOCK consecutive elements of input i; each image's C_i * S block
+# is contiguous in both tensors, so the copy is a strided memcpy with one division per element.
