@@ -21,9 +21,7 @@ from backends.registry import LoadedBackend, discover
 settings.register_profile(
     "ci", derandomize=True, max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.register_profile(
-    "explore", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("explore", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
