@@ -92,7 +92,7 @@ def _summary(run: Run) -> list[str]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in run.results:
         counts[f"{r.backend} {r.dtype}"][r.status] += 1
-    statuses = ["pass", "fail", "error", "not implemented", "unsupported"]
+    statuses = ["pass", "fail", "blunt", "error", "not implemented", "unsupported"]
     headers = ["backend dtype", *statuses[:-1], "case not for this dtype"]
     return _md_table(headers, [[k, *(str(v[s]) for s in statuses)] for k, v in counts.items()])
 

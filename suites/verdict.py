@@ -24,10 +24,13 @@ def assert_conforms(result: Result, suspect: str = "") -> None:
     if result.status == "blunt" and result.case == "hypothesis":
         return  # it agreed within its bound; a random draw the dtype cannot resolve says nothing of the suite
     key = (result.backend, result.op, result.case, result.dtype, result.direction)
+    listed = FINDINGS.get(key) if result.status != "fail" else None  # blunt entries may pass: they say "can be"
+    assert listed is None, (
+        f"listed in known_findings.py as failing but now ends {result.status}: remove it ({listed})\n"
+        + result.describe()
+    )
     if not result.passed and (reason := expected_outcome(*key, result.status)):
         pytest.xfail(f"known {result.status}: {reason}\n{result.describe()}")
-    listed = FINDINGS.get(key) if result.passed else None  # blunt entries may pass: they say "can be"
-    assert listed is None, f"listed in known_findings.py but now passes: remove it ({listed})\n{result.describe()}"
     assert result.passed, result.describe() + (f"\n{suspect}" if suspect else "")
 
 

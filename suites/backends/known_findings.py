@@ -24,11 +24,6 @@ FINDINGS: dict[tuple[str, str, str, str, str], str] = {
         for backend in ("torch", "tensorflow")
         for dtype in ("float16", "bfloat16")
     },
-    ("torch", "batch_norm_train", "batch_of_two", "float16", "backward"): (
-        "torch CPU's half-precision BatchNorm backward at batch 2 is ~500x (float16) to ~2000x (bfloat16) "
-        "worse than a float32-accumulating evaluation rounded to the dtype"
-    ),
-    ("torch", "batch_norm_train", "batch_of_two", "bfloat16", "backward"): "as for float16",
     ("tensorflow", "adam", "defaults", "float32", "forward"): (
         "Keras holds the default beta_2 = 0.999 as float32 (0.999 + 1.3e-8), so its bias correction "
         "1 - beta_2^t is ~1.3e-5 relative off: the trajectory is ~30x a careful float32 one"
