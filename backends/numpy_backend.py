@@ -38,10 +38,11 @@ class NumpyBackend(Backend):
 
     def __getattr__(self, name: str) -> Callable:
         """The reference function for op ``name`` (or ``name_backward``), bound to the conventions;
-        reached only when neither the instance nor its class defines ``name``."""
+        reached only when neither the instance nor its class defines ``name`` (bound once, then kept)."""
         base = name.removesuffix("_backward")
         op = CATALOG.get(base)
         fn = None if op is None else (op.forward if name == base else op.backward)
-        if fn is None or name.startswith("_"):
+        if fn is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-        return _bind(fn, self.__dict__.get("conventions", {}))
+        bound = self.__dict__[name] = _bind(fn, self.__dict__.get("conventions", {}))
+        return bound

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import os
 import platform
-from typing import ClassVar
 
 import numpy as np
 
@@ -57,8 +56,7 @@ class TritonBackend(TorchTensors, Backend):
     devices = ("cuda", "cpu (interpreter)")
     # Every convention textbook, as observed: x > 0 masks (the slope left of a kink), sign(0) = 0
     # in the penalty kernel, first-wins ties, biased running variance weighted by the old value,
-    # untruncated normals, eps outside the root and after Adam's bias correction.
-    conventions: ClassVar[dict[str, str]] = {}
+    # untruncated normals, eps outside the root and after Adam's bias correction: nothing to declare.
 
     def __init__(self) -> None:
         self.interpreted = os.environ.get("TRITON_INTERPRET") == "1"

@@ -44,11 +44,12 @@ def compare(
         return Comparison(False, np.inf, f"{what}: shape {a.shape}, expected {r.shape}")
     if r.size == 0:
         return Comparison(True, 0.0, f"{what}: empty")
-    fractions = bound_fractions(a, r, np.broadcast_to(bounds, r.shape), floor)
+    bounds = np.broadcast_to(bounds, r.shape)
+    fractions = bound_fractions(a, r, bounds, floor)
     worst = np.unravel_index(int(np.argmax(fractions)), fractions.shape) if fractions.ndim else ()
     e = float(fractions[worst])
     ok = e <= 1.0
-    limit = float(np.broadcast_to(bounds, r.shape)[worst]) + floor
+    limit = float(bounds[worst]) + floor
     message = (
         f"{what}: {'ok' if ok else 'MISMATCH'}, worst element at index {tuple(int(i) for i in worst)}: "
         f"got {float(a[worst])!r}, expected {float(r[worst])!r}, |error| {abs(float(a[worst]) - float(r[worst])):.3g} "

@@ -384,17 +384,17 @@ FAST_AVERAGES = {"momentum": 0.5, "rho": 0.5, "beta1": 0.5, "beta2": 0.5}
 
 def optimizer_cases(**hyper: Any) -> list[Case]:
     """Several steps with the state carried: inputs (param,), params hold the gradient sequence.
+    Each parameter is its own trajectory (reduction 1): c measures what the steps accumulate.
     Where ``hyper`` sets more than lr, a ``defaults`` case leaves the rest to the reference's defaults."""
     cases = [
-        Case("5_steps_5x4", (normal(170, 5, 4),), {"grads": normal(171, 5, 5, 4), **hyper}, reduction=5),
+        Case("5_steps_5x4", (normal(170, 5, 4),), {"grads": normal(171, 5, 5, 4), **hyper}),
         Case(
             "weight_decay_8_steps",
             (normal(172, 3, 3),),
             {"grads": normal(173, 8, 3, 3), **hyper, "weight_decay": 2**-7},
-            reduction=8,
         ),
         # a sign-flipping gradient with a large first step: second-moment averages fall as well as rise
-        Case("alternating_7_steps", (normal(176, 6),), {"grads": _alternating(177, 7, 6), **hyper}, reduction=7),
+        Case("alternating_7_steps", (normal(176, 6),), {"grads": _alternating(177, 7, 6), **hyper}),
         Case(
             "large_steps_shrinking_grads_16",
             (normal(180, 4, 3),),
@@ -405,14 +405,12 @@ def optimizer_cases(**hyper: Any) -> list[Case]:
                 "lr": 16 * hyper["lr"],
                 "weight_decay": 2**-3,
             },
-            reduction=16,
         ),
         # probes where eps enters; in half precision eps and g^2 underflow to zero, so float32 and up only
         Case(
             "tiny_grads_1e-6",
             (normal(174, 4),),
             {"grads": normal(175, 6, 4, scale=1e-6), **hyper},
-            reduction=6,
             dtypes=("float64", "float32"),
         ),
     ]
@@ -430,7 +428,7 @@ def optimizer_defaults_cases(hyper: dict[str, Any]) -> list[Case]:
     else:
         grads, dtypes = normal(179, 5, 5, 4), NOT_FLOAT64
     params = {"grads": grads, "lr": hyper["lr"]}
-    return [Case("defaults", (normal(178, 5, 4),), params, reduction=5, dtypes=dtypes)]
+    return [Case("defaults", (normal(178, 5, 4),), params, dtypes=dtypes)]
 
 
 def schedule_cases(extra: dict[str, Any] | None = None, last: int = 99, **params: Any) -> list[Case]:

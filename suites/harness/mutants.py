@@ -15,8 +15,6 @@ import numpy as np
 
 from backends.numpy_backend import NumpyBackend
 from reference import activations, batchnorm, conv, init, linear, optim, pool, regularization, softmax
-from reference.cases import Case
-from reference.catalog import CATALOG, Op
 
 
 @dataclass(frozen=True)
@@ -30,13 +28,6 @@ class Mutant:
         b = NumpyBackend()
         setattr(b, self.method, self.replacement)
         return b
-
-    @property
-    def catalog_op(self) -> Op:
-        return CATALOG[self.op]
-
-    def cases(self) -> list[Case]:
-        return self.catalog_op.cases()
 
 
 def _naive_softmax(x, *, axis=-1):
