@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reference.catalog import OPS
+from cnnbench.reference.catalog import OPS
 
 
 def with_autograd_backwards(cls: type, vjp: Callable) -> type:

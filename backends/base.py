@@ -6,7 +6,7 @@ arguments (``conv2d(x, w, b, *, stride, padding, dilation, groups)``, and
 input). Arrays go in through ``asarray`` and come out through ``to_numpy``;
 everything outside a backend is NumPy in NCHW. A backend declares the
 conventions it follows where frameworks legitimately differ (see
-``reference.conventions``); the suites judge it by the reference evaluated under
+``cnnbench.reference.conventions``); the suites judge it by the reference evaluated under
 that declaration. An op it lacks is simply not defined (or raises
 ``OpNotSupported``) and is reported as not implemented.
 """

@@ -16,8 +16,8 @@ import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 
-from reference.catalog import CATALOG
-from reference.conventions import validate
+from cnnbench.reference.catalog import CATALOG
+from cnnbench.reference.conventions import validate
 
 from .base import Backend
 

@@ -20,15 +20,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from reference.conventions import validate
+from cnnbench.reference.conventions import validate
 
 from .base import Backend
 
 BUILTINS: dict[str, str] = {
-    "numpy": "backends.numpy_backend:NumpyBackend",
-    "torch": "backends.torch_backend:TorchBackend",
-    "tensorflow": "backends.tensorflow_backend:TensorFlowBackend",
-    "triton": "backends.triton_backend:TritonBackend",
+    "numpy": "cnnbench.backends.numpy_backend:NumpyBackend",
+    "torch": "cnnbench.backends.torch_backend:TorchBackend",
+    "tensorflow": "cnnbench.backends.tensorflow_backend:TensorFlowBackend",
+    "triton": "cnnbench.backends.triton_backend:TritonBackend",
 }
 ENTRY_POINT_GROUP = "cnnbench.backends"
 ENV_VAR = "CNNBENCH_BACKENDS"

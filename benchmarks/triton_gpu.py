@@ -61,7 +61,7 @@ def _timer(smoke: bool) -> Callable[[Callable[[], object]], float]:
 
 def workloads(torch, F, device: str, smoke: bool):
     """(op, shape, triton fn, torch fn, bytes a minimal implementation moves: 0 if compute-bound)."""
-    from backends.triton_kernels import (
+    from cnnbench.backends.triton_kernels import (
         batchnorm,
         conv,
         cross_entropy,
@@ -159,7 +159,7 @@ def run(smoke: bool) -> dict:
     import torch
     import torch.nn.functional as F
 
-    from backends.triton_backend import TritonBackend  # sets TRITON_INTERPRET without CUDA
+    from cnnbench.backends.triton_backend import TritonBackend  # sets TRITON_INTERPRET without CUDA
 
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from reference import conv, losses, pool
+from cnnbench.reference import conv, losses, pool
 
 WORKLOADS = ("conv2d", "max_pool2d", "softmax_cross_entropy")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from reference.cases import Case
+from cnnbench.reference.cases import Case
 
 CASE_DIR = Path(".cnnbench") / "cases"
 

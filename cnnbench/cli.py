@@ -17,8 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from backends.registry import LoadedBackend, discover, load
-from reference.catalog import CATALOG, OPS
+from cnnbench.backends.registry import LoadedBackend, discover, load
+from cnnbench.reference.catalog import CATALOG, OPS
 
 from . import report
 from .case_file import load_case

@@ -34,11 +34,11 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-from backends.base import Backend, OpNotSupported
-from backends.numpy_backend import NumpyBackend
-from reference.cases import Case
-from reference.catalog import Op
-from reference.conventions import validate
+from cnnbench.backends.base import Backend, OpNotSupported
+from cnnbench.backends.numpy_backend import NumpyBackend
+from cnnbench.reference.cases import Case
+from cnnbench.reference.catalog import Op
+from cnnbench.reference.conventions import validate
 
 from . import saved_output
 from .compare import bound_fractions, compare

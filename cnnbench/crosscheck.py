@@ -14,10 +14,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from backends.base import Backend
-from backends.numpy_backend import NumpyBackend
-from reference.cases import Case
-from reference.catalog import Op
+from cnnbench.backends.base import Backend
+from cnnbench.backends.numpy_backend import NumpyBackend
+from cnnbench.reference.cases import Case
+from cnnbench.reference.catalog import Op
 
 from .conformance import execute, expected_outputs, reference_for, rounded_case, upstream
 

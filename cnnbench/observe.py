@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backends.base import Backend
-from backends.numpy_backend import NumpyBackend
-from reference.cases import Case
-from reference.catalog import OPS, Op
-from reference.conventions import CONVENTIONS, validate
+from cnnbench.backends.base import Backend
+from cnnbench.backends.numpy_backend import NumpyBackend
+from cnnbench.reference.cases import Case
+from cnnbench.reference.catalog import OPS, Op
+from cnnbench.reference.conventions import CONVENTIONS, validate
 
 from .conformance import Result, check, directions, execute, expected_outputs, upstream
 

@@ -13,8 +13,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from reference.catalog import OPS
-from reference.conventions import CONVENTIONS
+from cnnbench.reference.catalog import OPS
+from cnnbench.reference.conventions import CONVENTIONS
 
 from .conformance import Result
 from .runner import Run

@@ -11,9 +11,9 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from backends.registry import LoadedBackend
-from reference.catalog import CATALOG, OPS, Op
-from reference.conventions import validate
+from cnnbench.backends.registry import LoadedBackend
+from cnnbench.reference.catalog import CATALOG, OPS, Op
+from cnnbench.reference.conventions import validate
 
 from .conformance import Result, check, directions
 from .crosscheck import reference_suspect

@@ -2,6 +2,6 @@
 
 Pure functions on NumPy arrays (NCHW), exact in float64 and usable in float32.
 Every differentiable op ``f(*inputs, **params)`` has ``f_backward(dy, *inputs,
-**params)`` returning one gradient per positional input. ``reference.catalog``
+**params)`` returning one gradient per positional input. ``cnnbench.reference.catalog``
 lists them all.
 """

@@ -16,7 +16,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from backends.registry import LoadedBackend, discover
+from cnnbench.backends.registry import LoadedBackend, discover
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from backends.registry import LoadedBackend
+from cnnbench.backends.registry import LoadedBackend
 from cnnbench.case_file import save_case
 from cnnbench.conformance import Result, check
 from cnnbench.crosscheck import reference_suspect
-from reference.cases import Case
-from reference.catalog import Op
+from cnnbench.reference.cases import Case
+from cnnbench.reference.catalog import Op
 from suites.backends.known_findings import FINDINGS, expected_outcome
 
 

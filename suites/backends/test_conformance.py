@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnbench.conformance import directions
-from reference.catalog import OPS
+from cnnbench.reference.catalog import OPS
 from suites.conftest import loaded_backends
 from suites.verdict import check_and_assert
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends.numpy_backend import NumpyBackend
-from backends.registry import LoadedBackend
+from cnnbench.backends.numpy_backend import NumpyBackend
+from cnnbench.backends.registry import LoadedBackend
 from cnnbench.observe import observe
+from cnnbench.reference import activations
+from cnnbench.reference.catalog import CATALOG
+from cnnbench.reference.conventions import CONVENTIONS
 from cnnbench.runner import Run, run_conformance
-from reference import activations
-from reference.catalog import CATALOG
-from reference.conventions import CONVENTIONS
 
 
 @pytest.mark.parametrize("convention", sorted(CONVENTIONS))

@@ -8,8 +8,8 @@ import pytest
 
 from cnnbench.compare import compare
 from cnnbench.conformance import reference_for, round_to
+from cnnbench.reference.cases import normal
 from cnnbench.tolerance import element_bounds
-from reference.cases import normal
 
 BATCHES = 4
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from backends.registry import load
+from cnnbench.backends.registry import load
 from cnnbench.conformance import check, directions
-from reference.cases import Case, batch_norm_case, conv2d_case, distinct, normal, pool_case
-from reference.catalog import CATALOG
+from cnnbench.reference.cases import Case, batch_norm_case, conv2d_case, distinct, normal, pool_case
+from cnnbench.reference.catalog import CATALOG
 
 pytestmark = pytest.mark.gpu
 

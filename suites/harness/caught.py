@@ -6,9 +6,9 @@ from collections.abc import Collection
 
 import pytest
 
-from backends.base import Backend
+from cnnbench.backends.base import Backend
 from cnnbench.conformance import Result, check, directions
-from reference.catalog import CATALOG
+from cnnbench.reference.catalog import CATALOG
 
 
 def every_check(backend: Backend, op_name: str, dtype: str) -> list[Result]:

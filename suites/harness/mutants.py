@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backends.numpy_backend import NumpyBackend
-from reference import activations, batchnorm, conv, init, linear, optim, pool, regularization, softmax
+from cnnbench.backends.numpy_backend import NumpyBackend
+from cnnbench.reference import activations, batchnorm, conv, init, linear, optim, pool, regularization, softmax
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def _mse_backward_without_two(dy, pred, *, target, reduction="mean"):
 
 
 def _ce_backward_without_mean(dy, logits, *, target, reduction="mean"):
-    from reference.losses import cross_entropy_backward
+    from cnnbench.reference.losses import cross_entropy_backward
 
     return cross_entropy_backward(dy, logits, target=target, reduction="sum")
 
@@ -186,7 +186,7 @@ def _softmax_in_half_precision(x, *, axis=-1):
 
 
 def _max_gate_ties_split(dz, a, b):
-    from reference.gates import max_gate_backward
+    from cnnbench.reference.gates import max_gate_backward
 
     return max_gate_backward(dz, a, b, max_gate_tie="split")
 

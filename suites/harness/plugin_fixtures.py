@@ -13,7 +13,7 @@ from pathlib import Path
 
 TINY = textwrap.dedent('''
     import numpy as np
-    from backends.base import Backend
+    from cnnbench.backends.base import Backend
 
     class TinyBackend(Backend):
         name = "tiny"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends.registry import LoadedBackend
+from cnnbench.backends.registry import LoadedBackend
 from cnnbench.case_file import load_case, save_case
 from cnnbench.cli import main
-from reference.cases import Case, conv2d_case, normal
-from reference.catalog import CATALOG
+from cnnbench.reference.cases import Case, conv2d_case, normal
+from cnnbench.reference.catalog import CATALOG
 from suites.harness.mutants import MUTANTS
 from suites.verdict import check_and_assert
 
@@ -59,7 +59,7 @@ def test_a_wrong_case_file_gets_a_clear_message(tmp_path, capsys, contents, op, 
 def test_a_failing_generated_case_prints_a_reproducer_that_replays_it(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     mutant = next(m for m in MUTANTS if m.op == "conv2d")
-    loaded = LoadedBackend("numpy", "numpy", "backends.numpy_backend:NumpyBackend", mutant.backend())
+    loaded = LoadedBackend("numpy", "numpy", "cnnbench.backends.numpy_backend:NumpyBackend", mutant.backend())
     with pytest.raises(AssertionError) as failure:
         check_and_assert(loaded, CATALOG["conv2d"], GENERATED, "float64", "forward", [])
     reproducer = next(line for line in str(failure.value).splitlines() if line.startswith("reproduce: "))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cnnbench.cli import main
-from reference.catalog import CATALOG, OPS
+from cnnbench.reference.catalog import CATALOG, OPS
 from suites.harness.plugin_fixtures import write_plugin
 
 

@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 
-from backends.registry import BUILTINS, load
+from cnnbench.backends.registry import BUILTINS, load
 from cnnbench.tolerance import DTYPES
 from suites.harness.caught import assert_caught, every_check
 from suites.harness.framework_mutants import MUTANTS

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backends.numpy_backend import NumpyBackend
+from cnnbench.backends.numpy_backend import NumpyBackend
 from suites.harness.caught import assert_caught, every_check
 from suites.harness.mutants import MUTANTS
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends.numpy_backend import NumpyBackend
+from cnnbench.backends.numpy_backend import NumpyBackend
 from cnnbench.compare import compare
 from cnnbench.conformance import expectation, round_to
 from cnnbench.controls import blunt_controls, sharpness
+from cnnbench.reference import conv, dropout
+from cnnbench.reference.catalog import CATALOG
 from cnnbench.stats import same_distribution
 from cnnbench.tolerance import DTYPES, element_bounds, smallest_normal
-from reference import conv, dropout
-from reference.catalog import CATALOG
 
 CONV = CATALOG["conv2d"]
 CASE = next(c for c in CONV.cases() if c.name == "3x3_pad1")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.registry import ENV_VAR, discover, load
+from cnnbench.backends.registry import ENV_VAR, discover, load
 from suites.harness.plugin_fixtures import write_plugin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -122,10 +122,10 @@ def test_a_false_convention_declaration_is_exposed(plugin_path):
 
 def test_cross_check_names_the_reference_when_two_frameworks_agree_against_it(plugin_path):
     """Negative control for the reference itself: a wrong reference relu is exposed by two agreeing backends."""
-    from backends.numpy_backend import NumpyBackend
+    from cnnbench.backends.numpy_backend import NumpyBackend
     from cnnbench.conformance import check
     from cnnbench.crosscheck import reference_suspect
-    from reference.catalog import CATALOG
+    from cnnbench.reference.catalog import CATALOG
 
     op = CATALOG["relu"]
     wrong = NumpyBackend()
@@ -144,9 +144,9 @@ def test_cross_check_names_the_reference_when_two_frameworks_agree_against_it(pl
 def test_a_numpy_backend_subclass_is_checked_with_its_own_ops_and_conventions():
     import numpy as np
 
-    from backends.numpy_backend import NumpyBackend
+    from cnnbench.backends.numpy_backend import NumpyBackend
     from cnnbench.conformance import check
-    from reference.catalog import CATALOG
+    from cnnbench.reference.catalog import CATALOG
 
     class Halved(NumpyBackend):
         name = "halved"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from backends.registry import load
 from cnnbench import report
+from cnnbench.backends.registry import load
+from cnnbench.reference.catalog import CATALOG
 from cnnbench.runner import run_conformance
-from reference.catalog import CATALOG
 from suites.harness.plugin_fixtures import write_plugin
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

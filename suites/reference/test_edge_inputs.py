@@ -8,11 +8,11 @@ import itertools
 import numpy as np
 import pytest
 
+from cnnbench.reference import activations, batchnorm, conv, dropout, losses, pool, regularization, softmax
+from cnnbench.reference.cases import normal
+from cnnbench.reference.catalog import CATALOG, OPS
+from cnnbench.reference.conventions import CONVENTIONS
 from cnnbench.stats import same_distribution
-from reference import activations, batchnorm, conv, dropout, losses, pool, regularization, softmax
-from reference.cases import normal
-from reference.catalog import CATALOG, OPS
-from reference.conventions import CONVENTIONS
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

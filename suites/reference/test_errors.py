@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import (
+from cnnbench.reference import (
     activations,
     batchnorm,
     conv,
@@ -19,7 +19,7 @@ from reference import (
     regularization,
     softmax,
 )
-from reference.conventions import validate
+from cnnbench.reference.conventions import validate
 
 x4 = np.zeros((2, 3, 5, 5))
 w4 = np.zeros((4, 3, 3, 3))

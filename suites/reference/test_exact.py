@@ -46,9 +46,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mpmath import mpf
 
-from reference import activations, batchnorm, losses, optim, softmax
-from reference.cases import Case, normal, rng
-from reference.catalog import CATALOG
+from cnnbench.reference import activations, batchnorm, losses, optim, softmax
+from cnnbench.reference.cases import Case, normal, rng
+from cnnbench.reference.catalog import CATALOG
 
 from . import exact_mpmath as ex
 

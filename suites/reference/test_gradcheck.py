@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 
 from cnnbench.gradcheck import gradcheck
-from reference.catalog import OPS
+from cnnbench.reference.catalog import OPS
 
 DIFFERENTIABLE = [op for op in OPS if op.differentiable]
 SMOOTH = [

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
+from cnnbench.reference import activations, batchnorm, dropout, gates, init, losses, optim, softmax
+from cnnbench.reference.cases import normal
 from cnnbench.stats import Z_CRITICAL
-from reference import activations, batchnorm, dropout, gates, init, losses, optim, softmax
-from reference.cases import normal
 
 
 def finite_difference_jacobian(f, x, h=1e-6):

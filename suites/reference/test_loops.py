@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from reference import conv, loops, pool, strategies
-from reference.cases import conv2d_cases, pool_cases
-from reference.conventions import CONVENTIONS
+from cnnbench.reference import conv, loops, pool, strategies
+from cnnbench.reference.cases import conv2d_cases, pool_cases
+from cnnbench.reference.conventions import CONVENTIONS
 
 TIES = CONVENTIONS["maxpool_tie"].choices
 COUNT_PAD = CONVENTIONS["avgpool_count_pad"].choices
