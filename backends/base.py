@@ -3,16 +3,19 @@
 A backend is one object. Ops are methods with the reference's names and
 arguments (``conv2d(x, w, b, *, stride, padding, dilation, groups)``, and
 ``conv2d_backward(dy, x, w, b, ...)`` returning one gradient per positional
-input). Arrays go in through ``asarray`` and come out through ``to_numpy``;
-everything outside a backend is NumPy in NCHW. A backend declares the
-conventions it follows where frameworks legitimately differ (see
-``cnnbench.reference.conventions``); the suites judge it by the reference evaluated under
-that declaration. An op it lacks is simply not defined (or raises
-``OpNotSupported``) and is reported as not implemented.
+input). A backend whose framework differentiates may instead override ``vjp``,
+its reverse mode, which serves every forward that has no ``<op>_backward``.
+Arrays go in through ``asarray`` and come out through ``to_numpy``; everything
+outside a backend is NumPy in NCHW. A backend declares the conventions it
+follows where frameworks legitimately differ (see ``cnnbench.reference.conventions``);
+the suites judge it by the reference evaluated under that declaration. An op it
+lacks is simply not defined (or raises ``OpNotSupported``) and is reported as
+not implemented.
 """
 
 from __future__ import annotations
 
+import functools
 import platform
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
@@ -60,11 +63,29 @@ class Backend:
         this dtype) rather than a failure; None when it is a real error."""
         return None
 
+    def vjp(self, op: str, dy: Any, *inputs: Any, **params: Any) -> tuple[Any, ...]:
+        """Reverse mode of forward ``op`` at ``inputs``: ``(dy · ∂op/∂inputs[i] for each i)``,
+        one gradient per positional input, shaped like it; ``dy`` is shaped like the forward's
+        (first) output. Called for ``<op>_backward`` when the backend defines no such method.
+        Autograd backends override it with their framework's reverse mode (torch.autograd,
+        tf.GradientTape): exactly what the suites mean to check. The base has none."""
+        raise OpNotSupported(self.name, f"{op}_backward", "no backward method and no vjp")
+
+    def _backward_by_vjp(self, name: str) -> Callable[..., Any] | None:
+        """``<op>_backward`` through ``vjp``, for a forward the backend has, when it overrides ``vjp``."""
+        forward = name.removesuffix("_backward")
+        if forward == name or type(self).vjp is Backend.vjp or not callable(getattr(self, forward, None)):
+            return None
+        return functools.partial(self.vjp, forward)
+
     def op(self, name: str) -> Callable[..., Any]:
-        """The method implementing op ``name``, or ``OpNotSupported``. Errors the backend
-        calls unsupported become ``OpNotSupported`` too."""
+        """The method implementing op ``name`` (for a backward without a method of its own, the
+        backend's ``vjp``), or ``OpNotSupported``. Errors the backend calls unsupported become
+        ``OpNotSupported`` too."""
         fn = getattr(self, name, None) if not name.startswith("_") else None
         if not callable(fn):
+            fn = self._backward_by_vjp(name)
+        if fn is None:
             raise OpNotSupported(self.name, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import with_autograd_backwards
 from .base import Backend
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,18 +28,6 @@ except ImportError:  # reported by available()
 
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 NHWC, NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
-
-
-def _vjp(forward, dy, inputs, params):
-    """tf.GradientTape gradient of the first output, one per positional input."""
-    xs = [tf.identity(x) for x in inputs]
-    with tf.GradientTape() as tape:
-        for x in xs:
-            tape.watch(x)
-        out = forward(*xs, **params)
-        out = out[0] if isinstance(out, tuple) else out
-    grads = tape.gradient(out, xs, output_gradients=dy)
-    return tuple(tf.zeros_like(x) if g is None else g for x, g in zip(xs, grads, strict=True))
 
 
 def _pairs(value) -> tuple[int, int]:
@@ -77,6 +64,18 @@ class TensorFlowBackend(Backend):
         if tf is None:
             return False, "tensorflow is not installed (pip install 'cnnbench[tensorflow-cpu]')"
         return True, ""
+
+    def vjp(self, op, dy, *inputs, **params):
+        """Every backward but BatchNorm's (below): the tf.GradientTape gradient of the forward's
+        first output, one per positional input (zeros for an input the output does not depend on)."""
+        xs = [tf.identity(x) for x in inputs]
+        with tf.GradientTape() as tape:
+            for x in xs:
+                tape.watch(x)
+            out = getattr(self, op)(*xs, **params)
+            out = out[0] if isinstance(out, tuple) else out
+        grads = tape.gradient(out, xs, output_gradients=dy)
+        return tuple(tf.zeros_like(x) if g is None else g for x, g in zip(xs, grads, strict=True))
 
     def versions(self) -> dict[str, str]:
         return {
@@ -196,6 +195,9 @@ class TensorFlowBackend(Backend):
         return tf.concat(xs, axis=1)
 
     # ------------------------------------------------------------ batch norm: the keras layer
+    # The layer holds gamma and beta in variables that are assigned the inputs' values, so the
+    # gradient reaches them only through those variables: these backwards are written out
+    # rather than left to ``vjp``, which differentiates with respect to the positional inputs.
     def _batch_norm_layer(self, x, gamma, beta, running_mean, running_var, momentum, eps):
         layer = keras.layers.BatchNormalization(axis=1, momentum=momentum, epsilon=eps, dtype=x.dtype.name)
         layer.build(x.shape)
@@ -335,7 +337,3 @@ class TensorFlowBackend(Backend):
     def standardize_channels(self, x, *, eps=1e-8):
         centred = self.subtract_channel_mean(x)
         return centred / (tf.sqrt(tf.reduce_mean(tf.square(centred), axis=(0, 2, 3), keepdims=True)) + eps)
-
-
-if tf is not None:
-    with_autograd_backwards(TensorFlowBackend, _vjp)

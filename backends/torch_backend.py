@@ -12,7 +12,6 @@ import platform
 
 import numpy as np
 
-from .autograd import with_autograd_backwards
 from .base import Backend
 from .torch_tensors import TorchTensors
 
@@ -21,15 +20,6 @@ try:
     import torch.nn.functional as F
 except ImportError:  # reported by available()
     torch = None
-
-
-def _vjp(forward, dy, inputs, params):
-    """torch.autograd.grad of the first output, one gradient per positional input."""
-    leaves = [x.detach().clone().requires_grad_(True) for x in inputs]
-    out = forward(*leaves, **params)
-    out = out[0] if isinstance(out, tuple) else out
-    grads = torch.autograd.grad(out, leaves, grad_outputs=dy, allow_unused=True)
-    return tuple(torch.zeros_like(x) if g is None else g for x, g in zip(leaves, grads, strict=True))
 
 
 class TorchBackend(TorchTensors, Backend):
@@ -71,6 +61,15 @@ class TorchBackend(TorchTensors, Backend):
         ):
             return message.splitlines()[0]
         return None
+
+    def vjp(self, op, dy, *inputs, **params):
+        """Every backward: torch.autograd.grad of the forward's first output, one gradient per
+        positional input (zeros for an input the output does not depend on)."""
+        leaves = [x.detach().clone().requires_grad_(True) for x in inputs]
+        out = getattr(self, op)(*leaves, **params)
+        out = out[0] if isinstance(out, tuple) else out
+        grads = torch.autograd.grad(out, leaves, grad_outputs=dy, allow_unused=True)
+        return tuple(torch.zeros_like(x) if g is None else g for x, g in zip(leaves, grads, strict=True))
 
     # ------------------------------------------------------------ output and loss
     def softmax(self, x, *, axis=-1):
@@ -267,7 +266,3 @@ class TorchBackend(TorchTensors, Backend):
     def standardize_channels(self, x, *, eps=1e-8):
         centred = self.subtract_channel_mean(x)
         return centred / (centred.square().mean(dim=(0, 2, 3), keepdim=True).sqrt() + eps)
-
-
-if torch is not None:
-    with_autograd_backwards(TorchBackend, _vjp)
