@@ -11,7 +11,6 @@ written with TensorFlow primitives. Keras' optimizer weight_decay is decoupled
 
 from __future__ import annotations
 
-import os
 import platform
 from typing import Any
 
@@ -19,7 +18,6 @@ import numpy as np
 
 from .base import Backend
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 try:
     import keras
     import tensorflow as tf
@@ -54,11 +52,6 @@ class TensorFlowBackend(Backend):
         "rmsprop_eps": "inside",
         "adam_eps": "uncorrected",
     }
-
-    def __init__(self) -> None:
-        if tf is not None:
-            tf.config.experimental.enable_tensor_float_32_execution(False)
-            tf.config.experimental.enable_op_determinism()
 
     def available(self) -> tuple[bool, str]:
         if tf is None:

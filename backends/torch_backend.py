@@ -2,8 +2,8 @@
 torch.optim optimizers and lr_scheduler schedules, torch.nn.init initialisers.
 
 Ops PyTorch has no public function for (dropout with a given mask, maxout, the
-penalties, preprocessing) are written with torch primitives. Correctness runs
-keep TF32 off and deterministic algorithms on.
+penalties, preprocessing) are written with torch primitives. TF32 and determinism
+are the caller's: correctness runs pin them (``cnnbench.numerics``).
 """
 
 from __future__ import annotations
@@ -39,10 +39,6 @@ class TorchBackend(TorchTensors, Backend):
 
     def __init__(self, device: str = "cpu") -> None:
         self.device = device
-        if torch is not None:
-            torch.backends.cuda.matmul.allow_tf32 = False
-            torch.backends.cudnn.allow_tf32 = False
-            torch.use_deterministic_algorithms(True, warn_only=True)
 
     def available(self) -> tuple[bool, str]:
         if torch is None:

@@ -1,9 +1,9 @@
 """Hand-written Triton kernels (``backends/triton_kernels/``) behind the backend contract.
 
-Arrays live in torch tensors on the GPU. Without an NVIDIA GPU the kernels run on
-Triton's CPU interpreter on CPU tensors (TRITON_INTERPRET=1, set when the
-``backends`` package loads, before anything can import triton): slow, but the
-same kernels, which is how CI checks them. Torch is
+Arrays live in torch tensors on the GPU. Without a GPU the kernels run on
+Triton's CPU interpreter on CPU tensors (TRITON_INTERPRET=1, which
+``cnnbench.numerics.pinned_numerics`` sets before anything imports triton): slow,
+but the same kernels, which is how CI checks them. Torch is
 used only to hold memory and for views (reshape, broadcast, contiguous copies);
 every computation is a kernel. Ops without a kernel are reported not implemented.
 """
@@ -66,7 +66,7 @@ class TritonBackend(TorchTensors, Backend):
         if triton is None:
             return False, f"triton is not installed ({_IMPORT_ERROR}; pip install 'cnnbench[triton]')"
         if not self.interpreted and not torch.cuda.is_available():
-            return False, "no CUDA device, and TRITON_INTERPRET is not 1"
+            return False, "no CUDA device, and TRITON_INTERPRET is not 1 (cnnbench.numerics.pinned_numerics sets it)"
         return True, ""
 
     def versions(self) -> dict[str, str]:

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cnnbench.numerics import pinned_numerics
+
 NOMINAL_TBPS = {"H100": 3.35, "H200": 4.8, "A100": 2.0}  # HBM bandwidth, TB/s
 
 
@@ -156,13 +158,12 @@ def _driver() -> str:
 
 
 def run(smoke: bool) -> dict:
+    """Every workload timed on Triton and on torch; call inside ``pinned_numerics()``."""
     import torch
     import torch.nn.functional as F
 
-    from cnnbench.backends.triton_backend import TritonBackend  # sets TRITON_INTERPRET without CUDA
+    from cnnbench.backends.triton_backend import TritonBackend
 
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
     device = TritonBackend().device
     timer = _timer(smoke or device != "cuda")
     big = torch.empty(16 if smoke else 2**28, device=device)
@@ -220,7 +221,8 @@ def main() -> None:
     parser.add_argument("--out", default="reports/gpu")
     parser.add_argument("--smoke", action="store_true", help="tiny shapes, wall-clock timer (checks the script)")
     args = parser.parse_args()
-    result = run(args.smoke)
+    with pinned_numerics():  # TF32 off for torch, the interpreter where there is no GPU
+        result = run(args.smoke)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{result['meta']['date'][:10]}-{result['meta']['gpu'].split()[-1].lower()}"

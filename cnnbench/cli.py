@@ -23,6 +23,7 @@ from cnnbench.reference.catalog import CATALOG, OPS
 from . import report
 from .case_file import load_case
 from .conformance import DIRECTIONS, check
+from .numerics import pinned_numerics
 from .runner import Run, run_conformance
 from .tolerance import DTYPES
 
@@ -72,7 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n".join(unknown), file=sys.stderr)
         return 2
     ops = [CATALOG[name] for name in args.op] if args.op else OPS
-    run = run_conformance(loaded, ops, args.dtype or DTYPES)
+    run = run_conformance(loaded, ops, args.dtype or DTYPES, numerics=args.numerics)
     paths = report.write(run, Path(args.out))
     counts = {s: sum(r.status == s for r in run.results) for s in ("pass", "fail", "error", "not implemented")}
     print(f"{len(run.results)} checks: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -154,7 +155,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    with pinned_numerics() as args.numerics:  # before any backend loads; recorded by `run`
+        return args.func(args)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,7 @@ def to_markdown(run: Run) -> str:
         f"- date: {env.get('date', '?')}",
         f"- machine: {env.get('machine', '?')}",
         f"- python {env.get('python', '?')}, commit {env.get('commit', '?')}",
+        f"- numerics: {env.get('numerics', '?')}",
     ]
     for b in run.backends:
         versions = ", ".join(f"{k} {v}" for k, v in b.get("versions", {}).items())
@@ -177,7 +178,7 @@ def to_html(run: Run) -> str:
         + "</li>"
         for b in run.backends
     )
-    meta = " · ".join(html.escape(env.get(k, "")) for k in ("date", "machine", "python", "commit"))
+    meta = " · ".join(html.escape(env.get(k, "")) for k in ("date", "machine", "python", "commit", "numerics"))
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>cnnbench conformance</title>"
         f"<style>{CSS}</style></head><body><h1>cnnbench conformance report</h1>"

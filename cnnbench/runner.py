@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import platform
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from cnnbench.backends.registry import LoadedBackend
@@ -55,7 +55,8 @@ class Run:
         return failures
 
 
-def environment() -> dict[str, str]:
+def environment(numerics: Mapping[str, str]) -> dict[str, str]:
+    """Date, machine, Python, commit, and the pinned numeric settings (``cnnbench.numerics``)."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
@@ -67,6 +68,7 @@ def environment() -> dict[str, str]:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(),
         "commit": commit or "unknown",
+        "numerics": ", ".join(f"{k}={v}" for k, v in numerics.items()) or "not pinned",
     }
 
 
@@ -93,7 +95,14 @@ def describe_backend(loaded: LoadedBackend, ops: Iterable[Op] = OPS) -> dict:
     return info
 
 
-def run_conformance(loaded: Iterable[LoadedBackend], ops: Iterable[Op] = OPS, dtypes: Iterable[str] = DTYPES) -> Run:
+def run_conformance(
+    loaded: Iterable[LoadedBackend],
+    ops: Iterable[Op] = OPS,
+    dtypes: Iterable[str] = DTYPES,
+    numerics: Mapping[str, str] | None = None,
+) -> Run:
+    """Every check of ``ops`` in ``dtypes`` on each loaded backend; ``numerics`` are the settings
+    ``pinned_numerics`` yielded, for the report."""
     loaded, ops, dtypes = list(loaded), list(ops), list(dtypes)
     results = []
     for lb in loaded:
@@ -105,7 +114,9 @@ def run_conformance(loaded: Iterable[LoadedBackend], ops: Iterable[Op] = OPS, dt
                     if dtype not in lb.backend.dtypes:
                         continue
                     results += [check(lb.backend, op, case, dtype, d, lb.selector) for d in directions(op)]
-    return Run(_with_suspects(results, loaded), [describe_backend(lb, ops) for lb in loaded], environment())
+    return Run(
+        _with_suspects(results, loaded), [describe_backend(lb, ops) for lb in loaded], environment(numerics or {})
+    )
 
 
 def _with_suspects(results: list[Result], loaded: list[LoadedBackend]) -> list[Result]:

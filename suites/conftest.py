@@ -11,12 +11,14 @@ reproducible; ``--hypothesis-profile=explore`` draws fresh examples.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from cnnbench.backends.registry import LoadedBackend, discover
+from cnnbench.numerics import pinned_numerics
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -36,11 +38,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Pins the numeric settings for the whole session (each xdist worker too), then loads the backends."""
+    config.cnnbench_numerics = contextlib.ExitStack()  # type: ignore[attr-defined]
+    config.cnnbench_numerics.enter_context(pinned_numerics())  # type: ignore[attr-defined]
     loaded = discover(config.getoption("--backend") or None)
     unknown = [lb.reason for lb in loaded if lb.reason.startswith("unknown backend")]
     if unknown:
         raise pytest.UsageError("--backend: " + "; ".join(unknown))
     config.cnnbench_backends = loaded  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.cnnbench_numerics.close()  # type: ignore[attr-defined]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

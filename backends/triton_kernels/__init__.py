@@ -26,7 +26,7 @@ formulas and shapes, the @triton.jit kernels (constexpr meta-parameters in UPPER
 argument per line with a comment), the launchers that take and return torch tensors, and a
 closing note on the blocking. Half types load, accumulate in float32, and store.
 
-On a machine without CUDA, ``backends.triton_backend`` sets TRITON_INTERPRET=1
+On a machine without a GPU, ``cnnbench.numerics.pinned_numerics`` sets TRITON_INTERPRET=1
 before these modules load, so the same kernels run on the CPU interpreter.
 """
 

@@ -67,6 +67,8 @@ def test_run_writes_the_reports_and_goes_on_past_a_broken_backend(plugin_path, t
     assert "| bn_momentum | old | old (no op) | old (no op) |" in md
     stored = json.loads((out / "conformance.json").read_text())
     assert {r["backend"] for r in stored["results"]} == {"numpy", "tiny"}
+    assert "TF_DETERMINISTIC_OPS=1" in stored["environment"]["numerics"]
+    assert f"- numerics: {stored['environment']['numerics']}" in md
     assert '<table id="matrix">' in (out / "conformance.html").read_text()
 
 
