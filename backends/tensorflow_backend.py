@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnbench.reference.arguments import pair
+
 from .base import Backend
 
 try:
@@ -28,12 +30,8 @@ DTYPES = ("float64", "float32", "float16", "bfloat16")
 NHWC, NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
 
-def _pairs(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 def _pad_spatial(x_nhwc, padding, value=0.0):
-    ph, pw = _pairs(padding)
+    ph, pw = pair(padding, "padding", 0)
     return tf.pad(x_nhwc, [[0, 0], [ph, ph], [pw, pw], [0, 0]], constant_values=value)
 
 
@@ -154,31 +152,34 @@ class TensorFlowBackend(Backend):
         return tf.reshape(x, (x.shape[0], -1))
 
     def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
-        ph, pw = _pairs(padding)
+        # tf.nn.conv2d has no groups argument: it infers groups = C / (C/G) from the filter's
+        # input depth, which w's shape (K, C/G, KH, KW) already carries. (On the CPU its
+        # gradient refuses grouped filters: that backward is reported not implemented.)
+        ph, pw = pair(padding, "padding", 0)
         y = tf.nn.conv2d(
             tf.transpose(x, NHWC),
             tf.transpose(w, (2, 3, 1, 0)),  # (K, C/G, KH, KW) -> (KH, KW, C/G, K)
-            strides=(1, *_pairs(stride), 1),
+            strides=(1, *pair(stride, "stride", 1), 1),
             padding=[[0, 0], [ph, ph], [pw, pw], [0, 0]],
-            dilations=(1, *_pairs(dilation), 1),
+            dilations=(1, *pair(dilation, "dilation", 1), 1),
         )
         return tf.transpose(tf.nn.bias_add(y, b), NCHW)
 
     def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):
-        ph, pw = _pairs(padding)
+        ph, pw = pair(padding, "padding", 0)
         y = tf.nn.max_pool2d(
             tf.transpose(x, NHWC),
-            _pairs(kernel_size),
-            _pairs(stride or kernel_size),
+            pair(kernel_size, "kernel_size", 1),
+            pair(stride or kernel_size, "stride", 1),
             [[0, 0], [ph, ph], [pw, pw], [0, 0]],
         )
         return tf.transpose(y, NCHW)
 
     def avg_pool2d(self, x, *, kernel_size, stride=None, padding=0):
         # avg_pool2d has only SAME/VALID: zero-pad explicitly, so padding counts in the divisor
-        y = tf.nn.avg_pool2d(
-            _pad_spatial(tf.transpose(x, NHWC), padding), _pairs(kernel_size), _pairs(stride or kernel_size), "VALID"
-        )
+        x_padded = _pad_spatial(tf.transpose(x, NHWC), padding)
+        window, stride = pair(kernel_size, "kernel_size", 1), pair(stride or kernel_size, "stride", 1)
+        y = tf.nn.avg_pool2d(x_padded, window, stride, "VALID")
         return tf.transpose(y, NCHW)
 
     def residual_add(self, x, fx):

@@ -16,7 +16,7 @@ from functools import reduce
 
 import numpy as np
 
-from ._validate import choice
+from .arguments import choice
 
 TIE_RULES = ("first", "split", "all")
 

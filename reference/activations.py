@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._ties import max_weights
-from ._validate import choice, float_array, same_shape
+from .arguments import choice, float_array, same_shape
 from .conventions import KINK_SIDES
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import choice, float_array, positive
+from .arguments import choice, float_array, positive
 
 RUNNING_VAR = ("biased", "unbiased")
 MOMENTUM = ("old", "new")

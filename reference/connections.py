@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import float_array, same_shape
+from .arguments import float_array, same_shape
 
 
 def residual_add(x: np.ndarray, fx: np.ndarray) -> np.ndarray:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import float_array, pair
 from ._windows import crop, output_size, pad, scatter_windows, windows
+from .arguments import float_array, pair
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import float_array, probability, same_shape
+from .arguments import float_array, probability, same_shape
 
 
 def _check_mask(x: np.ndarray, mask: np.ndarray) -> np.ndarray:

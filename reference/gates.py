@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._ties import max_weights
-from ._validate import float_array
+from .arguments import float_array
 
 
 def _broadcast(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

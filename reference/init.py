@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._validate import choice, positive
+from .arguments import choice, positive
 
 NORMALS = ("normal", "truncated", "truncated_unscaled")
 # Std of a standard normal truncated to [-2, 2]; dividing by it restores unit variance.

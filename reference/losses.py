@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import choice, float_array, int_array, same_shape
+from .arguments import choice, float_array, int_array, same_shape
 from .softmax import log_softmax, shifted_exp, shifted_exp_rest
 
 REDUCTIONS = ("mean", "sum")

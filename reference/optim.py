@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from ._validate import choice, float_array, same_shape
+from .arguments import choice, float_array, same_shape
 
 State = dict[str, np.ndarray]
 EPS_PLACES = ("outside", "inside")

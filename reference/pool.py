@@ -18,8 +18,8 @@ from functools import reduce
 import numpy as np
 
 from ._ties import max_weights
-from ._validate import choice, float_array, pair
 from ._windows import crop, offsets, output_size, pad
+from .arguments import choice, float_array, pair
 
 COUNT_PAD = ("include", "exclude")
 NO_DILATION = (1, 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import float_array
+from .arguments import float_array
 
 
 def subtract_mean_image(x: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import choice, float_array
+from .arguments import choice, float_array
 
 L2_SCALES = ("half", "full")
 SIGN_AT_ZERO = {"zero": 0.0, "one": 1.0, "minus_one": -1.0}

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import float_array, same_shape
+from .arguments import float_array, same_shape
 
 
 def _axis(x: np.ndarray, axis: int) -> int:

@@ -52,14 +52,6 @@ def row_warps(block: int) -> int:
     return 4 if block <= 2048 else 8 if block <= 8192 else 16
 
 
-Pair = int | tuple[int, int]  # a size given once for both spatial axes, or as (h, w)
-
-
-def pair(v: Pair) -> tuple[int, int]:
-    """An int or an (h, w) pair as an (h, w) pair of ints."""
-    return (int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
 def broadcast(*tensors: torch.Tensor) -> list[torch.Tensor]:
     """The tensors broadcast to one shape (NumPy rules), each made contiguous."""
     return [t.contiguous() for t in torch.broadcast_tensors(*tensors)]

@@ -15,7 +15,9 @@ import torch
 import triton
 import triton.language as tl
 
-from . import Pair, pair, tile_configs
+from cnnbench.reference.arguments import Pair, pair
+
+from . import tile_configs
 from .reduce import sum_to
 
 TILE = {"BLOCK": 32}  # every tile dimension (tl.dot needs >= 16); autotuned on a GPU
@@ -179,7 +181,7 @@ def conv_input_grad_kernel(
 def _geometry(x, w, stride, padding, dilation, groups):
     n, c, h, wd = x.shape
     k, cg, kh, kw = w.shape
-    s, p, d = pair(stride), pair(padding), pair(dilation)
+    s, p, d = pair(stride, "stride", 1), pair(padding, "padding", 0), pair(dilation, "dilation", 1)
     ho = (h + 2 * p[0] - d[0] * (kh - 1) - 1) // s[0] + 1
     wo = (wd + 2 * p[1] - d[1] * (kw - 1) - 1) // s[1] + 1
     sizes = {"n": n, "c": c, "h": h, "w": wd, "k": k, "ho": ho, "wo": wo, "cg": cg, "kg": k // groups}

@@ -14,7 +14,9 @@ import torch
 import triton
 import triton.language as tl
 
-from . import BLOCK, Pair, pair
+from cnnbench.reference.arguments import Pair, pair
+
+from . import BLOCK
 
 
 @triton.jit
@@ -110,8 +112,8 @@ def pool_backward_kernel(
 
 def _geometry(x: torch.Tensor, kernel_size: Pair, stride: Pair | None, padding: Pair):
     """(kernel, stride, padding, output size), each an (h, w) pair; stride defaults to the kernel."""
-    k, p = pair(kernel_size), pair(padding)
-    s = k if stride is None else pair(stride)
+    k, p = pair(kernel_size, "kernel_size", 1), pair(padding, "padding", 0)
+    s = k if stride is None else pair(stride, "stride", 1)
     out = ((x.shape[2] + 2 * p[0] - k[0]) // s[0] + 1, (x.shape[3] + 2 * p[1] - k[1]) // s[1] + 1)
     return k, s, p, out
 

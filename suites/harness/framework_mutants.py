@@ -300,7 +300,7 @@ TRITON = [
         "def max_pool2d(self, x, *, kernel_size, stride=None, padding=0):\n    return pool.max_pool2d(x, kernel_size, 1, padding)",
     ),
     (
-        "adam with bias correction off",
+        "adam beta2 replaced by 0",
         "adam",
         "def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):\n    return optimizers.adam(param, grad, state, lr=lr, beta1=beta1, beta2=0.0, eps=eps, weight_decay=weight_decay)",
     ),

@@ -1,4 +1,4 @@
-"""Argument checks shared by the reference ops.
+"""Argument checks shared by the reference ops (and ``pair``, by the backends too).
 
 Every error names the argument and says what was expected, so a user who
 passes a wrong shape or dtype learns which one and why.
@@ -39,7 +39,10 @@ def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
         raise ValueError(f"{name_b}: expected shape {a.shape} (the shape of {name_a}), got {b.shape}")
 
 
-def pair(value: int | Sequence[int], name: str, minimum: int) -> tuple[int, int]:
+Pair = int | Sequence[int]  # a size given once for both spatial axes, or as (h, w)
+
+
+def pair(value: Pair, name: str, minimum: int) -> tuple[int, int]:
     """Normalise an int or (h, w) pair, requiring every entry >= ``minimum``."""
     items = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
     if len(items) != 2 or not all(isinstance(v, (int, np.integer)) for v in items):
