@@ -56,7 +56,17 @@ def _plugin_specs() -> dict[str, str]:
 
 
 def known_specs() -> dict[str, str]:
-    return {**BUILTINS, **_plugin_specs()}
+    """Built-ins, then plug-ins (an entry point named like a built-in does not replace it: see plugin_clashes)."""
+    return {**BUILTINS, **{name: spec for name, spec in _plugin_specs().items() if name not in BUILTINS}}
+
+
+def plugin_clashes() -> list[str]:
+    """One message per installed entry point that takes a built-in's name."""
+    return [
+        f"the entry point {name!r} ({spec}) takes the name of the built-in {name!r} ({BUILTINS[name]})"
+        for name, spec in _plugin_specs().items()
+        if name in BUILTINS and spec != BUILTINS[name]
+    ]
 
 
 def _import(spec: str) -> object:
@@ -90,6 +100,10 @@ def load(name: str, spec: str | None = None) -> LoadedBackend:
     except Exception as exc:  # a broken plug-in is reported, never fatal
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return LoadedBackend(name, name, spec, None, f"failed to load {spec}: {last}")
+    builtin = BUILTINS.get(backend.name)
+    if builtin is not None and builtin != spec:
+        why = f"{spec} reports the name {backend.name!r} of the built-in {builtin}: give it a name of its own"
+        return LoadedBackend(name, name, spec, None, why)
     if not usable:
         return LoadedBackend(backend.name, name, spec, None, f"unavailable: {why}")
     return LoadedBackend(backend.name, name, spec, backend)

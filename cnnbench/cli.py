@@ -1,11 +1,14 @@
 """Command line: ``cnnbench list | run | check | report``.
 
 cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, what is implemented
-cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR] [--strict]
-                                           the conformance run; writes the reports
+cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR | --resume RUN_DIR]
+             [--timeout S] [-j N] [--strict]
+                                           the conformance run, each backend in a process of its
+                                           own; a new run directory under DIR (default reports/runs)
 cnnbench check --backend B --op O (--case C | --case-file F) --dtype D [--direction forward|backward]
                                            one check, the reproducer printed by every failure
-cnnbench report [--from FILE] [--out DIR]  rebuild Markdown/HTML from a stored run
+cnnbench report [--from RUN] [--out DIR] [--force]
+                                           rebuild the reports from a stored (or interrupted) run
 """
 
 from __future__ import annotations
@@ -13,21 +16,25 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cnnbench.backends.registry import LoadedBackend, discover, load
+from cnnbench.backends.registry import LoadedBackend, discover, known_specs, load, plugin_clashes
 from cnnbench.reference.catalog import CATALOG, OPS
 
 from . import report
 from .case_file import load_case
-from .conformance import DIRECTIONS, check
+from .conformance import DIRECTIONS, check, directions
 from .numerics import pinned_numerics
-from .runner import Run, run_conformance
+from .results_file import SCHEMA, ResultsFile, read_records
+from .run_directory import RESULTS, RunDirectoryError, existing_run_directory, load_run, new_run_directory
+from .runner import BackendClash, Run, environment, result_key, run_conformance
 from .tolerance import DTYPES
+from .worker import DEFAULT_TIMEOUT
 
-DEFAULT_OUT = Path("reports")
+DEFAULT_OUT = Path("reports/runs")
 
 
 def _backends(names: Sequence[str] | None) -> list[LoadedBackend]:
@@ -67,18 +74,59 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit status 2."""
+
+
+def _selectors(names: Sequence[str] | None) -> list[str]:
+    """The backends to run: those named (checked to be known or module:attr), else every known one."""
+    specs = known_specs()
+    if clashes := plugin_clashes():
+        raise UsageError("; ".join(clashes))
+    if not names:
+        return list(specs)
+    unknown = [n for n in names if n not in specs and ":" not in n]
+    if unknown:
+        named = ", ".join(f"unknown backend {n!r}" for n in unknown)
+        raise UsageError(f"--backend: {named}; known: {', '.join(specs)}")
+    return list(dict.fromkeys(names))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    loaded = _backends(args.backend)
-    if unknown := _unknown(loaded):
-        print("\n".join(unknown), file=sys.stderr)
-        return 2
+    selectors = _selectors(args.backend)
+    try:
+        directory = existing_run_directory(args.resume, "--resume") if args.resume else new_run_directory(args.out)
+        done = {}
+        if args.resume:
+            done = {result_key(r): r for r in Run.from_records(read_records(directory / RESULTS)).results}
+    except (RunDirectoryError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
     ops = [CATALOG[name] for name in args.op] if args.op else OPS
-    run = run_conformance(loaded, ops, args.dtype or DTYPES, numerics=args.numerics)
-    paths = report.write(run, Path(args.out))
+    results = ResultsFile(directory / RESULTS)
+    if not args.resume:
+        results.append("run", {"schema": SCHEMA, "environment": environment(args.numerics)})
+    try:
+        run = run_conformance(
+            selectors, ops, args.dtype or DTYPES, args.numerics,
+            timeout=args.timeout, jobs=args.jobs, record=results.append, done=done, progress=True,
+        )  # fmt: skip
+    except BackendClash as exc:
+        raise UsageError(f"--backend: {exc}") from None
+    paths = report.write(run, directory)
     counts = {s: sum(r.status == s for r in run.results) for s in ("pass", "fail", "error", "not implemented")}
     print(f"{len(run.results)} checks: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for b in run.backends:
+        if not b["ok"]:
+            print(f"backend {b['name']}: {b['reason']}", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in paths))
-    return 1 if args.strict and (counts["fail"] or counts["error"] or run.convention_failures()) else 0
+    if "interrupted" in run.environment:
+        print(f"interrupted; continue with: cnnbench run --resume {directory}", file=sys.stderr)
+        return 130
+    not_loaded = args.backend is not None and any(not b["ok"] for b in run.backends)
+    if not run.results:
+        print("no check ran", file=sys.stderr)
+    problems = counts["fail"] or counts["error"] or run.convention_failures() or not_loaded or not run.results
+    return 1 if args.strict and problems else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -87,6 +135,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"backend {args.backend}: {lb.reason}", file=sys.stderr)
         return 2
     op = CATALOG[args.op]
+    if args.direction not in directions(op):
+        raise UsageError(f"--direction: {op.name} is checked forward only (it has no backward)")
     if args.case_file:
         try:
             saved_op, case = load_case(args.case_file)
@@ -110,8 +160,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    run = Run.from_json(json.loads(Path(args.source).read_text()))
-    paths = report.write(run, Path(args.out))
+    try:
+        run = load_run(args.source)
+    except RunDirectoryError as exc:
+        raise UsageError(str(exc)) from None
+    source = Path(args.source)
+    out = Path(args.out) if args.out else (source.parent if source.is_file() else source)
+    if not str(args.out if args.out is not None else out).strip():
+        raise UsageError("--out: expected a directory, got an empty path")
+    same_place = out.resolve() == (source.parent if source.is_file() else source).resolve()
+    if (out / "conformance.md").exists() and not same_place and not args.force:
+        raise UsageError(f"--out: {out} already holds a report; add --force to replace it")
+    try:
+        paths = report.write(run, out)
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -132,8 +195,17 @@ def parser() -> argparse.ArgumentParser:
     rn.add_argument("--backend", action="append", help=backend_help)
     rn.add_argument("--op", action="append", choices=sorted(CATALOG), metavar="OP", help="restrict to these ops")
     rn.add_argument("--dtype", action="append", choices=DTYPES, help="restrict to these dtypes")
-    rn.add_argument("--out", default=str(DEFAULT_OUT), help="directory for conformance.{md,html,json}")
-    rn.add_argument("--strict", action="store_true", help="exit 1 when any check fails")
+    rn.add_argument("--out", default=str(DEFAULT_OUT), help="runs go in a new directory under it (and OUT/latest)")
+    rn.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run in its directory")
+    rn.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per check (%(default)s)")
+    rn.add_argument(
+        "-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1, help="backends run at once (%(default)s)"
+    )
+    rn.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a check fails or errs, a named backend does not load, or nothing was checked",
+    )
     rn.set_defaults(func=cmd_run)
 
     ck = sub.add_parser("check", help="run one check (the reproducer of a failure)")
@@ -147,16 +219,37 @@ def parser() -> argparse.ArgumentParser:
     ck.set_defaults(func=cmd_check)
 
     rp = sub.add_parser("report", help="rebuild the Markdown and HTML report from stored JSON results")
-    rp.add_argument("--from", dest="source", default=str(DEFAULT_OUT / "conformance.json"))
-    rp.add_argument("--out", default=str(DEFAULT_OUT))
+    rp.add_argument(
+        "--from", dest="source", default=str(DEFAULT_OUT / "latest"), help="a run directory or conformance.json"
+    )
+    rp.add_argument("--out", help="directory for the reports (default: the run's own directory)")
+    rp.add_argument("--force", action="store_true", help="replace the reports already in --out")
     rp.set_defaults(func=cmd_report)
     return p
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     with pinned_numerics() as args.numerics:  # before any backend loads; recorded by `run`
-        return args.func(args)
+        try:
+            return args.func(args)
+        except UsageError as exc:
+            print(f"cnnbench {args.command}: {exc}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

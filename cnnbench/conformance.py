@@ -27,6 +27,7 @@ import dataclasses
 import inspect
 import traceback
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -192,9 +193,14 @@ def _reference_for(conventions: tuple[tuple[str, str], ...]) -> NumpyBackend:
     return NumpyBackend(dict(conventions))
 
 
+def reference_for_conventions(declared: Mapping[str, str], owner: str = "conventions") -> NumpyBackend:
+    """The reference evaluated under these convention choices (one shared instance per choice set)."""
+    return _reference_for(tuple(sorted(validate(dict(declared), owner).items())))
+
+
 def reference_for(backend: Backend) -> NumpyBackend:
     """The reference evaluated under the backend's declared conventions."""
-    return _reference_for(tuple(sorted(validate(dict(backend.conventions), backend.name).items())))
+    return reference_for_conventions(backend.conventions, backend.name)
 
 
 def _failure(backend: Backend, op: Op, case: Case, dtype: str, direction: str, selector: str, exc: Exception) -> Result:

@@ -39,6 +39,40 @@ def _distance(actual: dict[str, np.ndarray], expected: dict[str, np.ndarray]) ->
     return worst
 
 
+def peer_precision(peer: Backend, dtype: str) -> str:
+    """The dtype a peer runs the failing case in: float64 where it can."""
+    return "float64" if "float64" in peer.dtypes else dtype
+
+
+def suspect(
+    name: str, ours: dict[str, np.ndarray], expected: dict[str, np.ndarray], peers: Iterable[tuple[str, str, dict]]
+) -> str:
+    """A sentence naming the reference as the suspect, or "": ``peers`` are (name, precision,
+    outputs) of the other independent backends on the same rounded case and ``dy``."""
+    our_error = _distance(ours, expected)
+    for peer, precision, theirs in peers:
+        their_error = _distance(theirs, expected)
+        between = _distance(ours, theirs)
+        if min(our_error, their_error) > 0 and between <= AGREEMENT * min(our_error, their_error):
+            return (
+                f"{name} and {peer} ({precision}) agree with each other (error {between:.3g}) far "
+                f"more closely than with the reference (errors {our_error:.3g}, {their_error:.3g}): "
+                f"the reference is the suspect"
+            )
+    return ""
+
+
+def _peer_outputs(others: Iterable[Backend], backend: Backend, op: Op, case: Case, dtype: str, direction: str, dy):
+    for other in others:
+        if other is backend or isinstance(other, NumpyBackend):
+            continue
+        precision = peer_precision(other, dtype)
+        try:
+            yield other.name, precision, execute(other, op, rounded_case(case, dtype), precision, direction, dy)
+        except Exception:  # a peer that cannot run the case has no say
+            continue
+
+
 def reference_suspect(
     backend: Backend,
     others: Iterable[Backend],
@@ -48,26 +82,9 @@ def reference_suspect(
     direction: str,
     reference: Backend | None = None,
 ) -> str:
-    """A sentence naming the reference as the suspect, or "" when nothing points at it."""
+    """``suspect`` for backends in this process."""
     ref = reference or reference_for(backend)
     dy = upstream(ref, op, case, dtype, direction)
     expected = expected_outputs(ref, op, case, dtype, direction, dy)
     ours = execute(backend, op, case, dtype, direction, dy)
-    our_error = _distance(ours, expected)
-    for other in others:
-        if other is backend or isinstance(other, NumpyBackend):
-            continue
-        precision = "float64" if "float64" in other.dtypes else dtype
-        try:
-            theirs = execute(other, op, rounded_case(case, dtype), precision, direction, dy)
-        except Exception:  # a peer that cannot run the case has no say
-            continue
-        their_error = _distance(theirs, expected)
-        between = _distance(ours, theirs)
-        if min(our_error, their_error) > 0 and between <= AGREEMENT * min(our_error, their_error):
-            return (
-                f"{backend.name} and {other.name} ({precision}) agree with each other (error {between:.3g}) far "
-                f"more closely than with the reference (errors {our_error:.3g}, {their_error:.3g}): "
-                f"the reference is the suspect"
-            )
-    return ""
+    return suspect(backend.name, ours, expected, _peer_outputs(others, backend, op, case, dtype, direction, dy))

@@ -9,7 +9,8 @@ convention table, failures with reproducers, and backends that did not load.
 from __future__ import annotations
 
 import html
-import json
+import os
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from cnnbench.reference.catalog import OPS
 from cnnbench.reference.conventions import CONVENTIONS
 
 from .conformance import Result
+from .results_file import dumps
 from .runner import Run
 
 MARK = {"pass": "✓", "fail": "✗", "not implemented": "—", "error": "⚠"}
@@ -103,12 +105,20 @@ def to_markdown(run: Run) -> str:
     out += [
         f"- date: {env.get('date', '?')}",
         f"- machine: {env.get('machine', '?')}",
-        f"- python {env.get('python', '?')}, commit {env.get('commit', '?')}",
+        f"- python {env.get('python', '?')}, cnnbench {env.get('cnnbench', '?')}, commit {env.get('commit', '?')}",
         f"- numerics: {env.get('numerics', '?')}",
     ]
+    if "interrupted" in env:
+        out.append(f"- **interrupted**: {env['interrupted']}")
     for b in run.backends:
         versions = ", ".join(f"{k} {v}" for k, v in b.get("versions", {}).items())
-        out.append(f"- backend **{b['name']}**: " + (versions if b["ok"] else f"not run ({b['reason']})"))
+        origin = b.get("origin", {})
+        where = (
+            f" ({origin['module']}; {origin['distribution']})"
+            if origin and not b.get("spec", "").startswith("cnnbench.")
+            else ""
+        )
+        out.append(f"- backend **{b['name']}**{where}: " + (versions if b["ok"] else f"not run ({b['reason']})"))
     out += ["", "## Summary (checks per backend and dtype)", "", *_summary(run), ""]
     headers, rows = matrix(run)
     out += [
@@ -190,11 +200,19 @@ def to_html(run: Run) -> str:
     )
 
 
+def _replace_atomically(path: Path, text: str) -> None:
+    """``path`` holds either its old content or all of ``text``, never a part."""
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as f:
+        f.write(text)
+    os.replace(f.name, path)
+
+
 def write(run: Run, directory: Path) -> list[Path]:
-    """Write conformance.json, .md and .html into ``directory``."""
+    """Write conformance.json (strict JSON), .md and .html into ``directory``, each atomically."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = [directory / "conformance.json", directory / "conformance.md", directory / "conformance.html"]
-    paths[0].write_text(json.dumps(run.to_json(), indent=1))
-    paths[1].write_text(to_markdown(run))
-    paths[2].write_text(to_html(run))
+    for path, text in zip(paths, (dumps(run.to_json(), indent=1), to_markdown(run), to_html(run)), strict=True):
+        _replace_atomically(path, text)
     return paths

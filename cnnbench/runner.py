@@ -1,24 +1,42 @@
 """The conformance run: every selected backend x op x case x dtype x direction, and
-each backend's declared conventions observed on the selected ops."""
+each backend's declared conventions observed on the selected ops.
+
+Each backend named by a selector runs in a worker process of its own (``cnnbench.worker``),
+``jobs`` backends at a time; a check that crashes or hangs its worker is an ``error``
+result and the run goes on. Results stream to a ``ResultsFile`` as they finish, and the
+run is assembled in a fixed order, so a parallel run equals a serial one."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from tqdm import tqdm
+
+from cnnbench import __version__
 from cnnbench.backends.registry import LoadedBackend
+from cnnbench.reference.cases import Case
 from cnnbench.reference.catalog import CATALOG, OPS, Op
-from cnnbench.reference.conventions import validate
 
-from .conformance import Result, check, directions
-from .crosscheck import reference_suspect
-from .observe import observe_all
+from .conformance import Result, directions, expected_outputs, reference_for_conventions, upstream
+from .crosscheck import suspect
+from .observe import conventions_of
+from .results_file import SCHEMA, finite_json, result_from_json, result_to_json
+from .tasks import check_one, describe, observe_one, own_outputs, peer_outputs
 from .tolerance import DTYPES
+from .worker import DEFAULT_TIMEOUT, InProcess, Isolated, TaskFailed
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+OBSERVE_TIMEOUT_FACTOR = 10  # observing a convention runs up to a few dozen checks in one call
+Key = tuple[str, str, str, str, str]  # backend, op, case, dtype, direction
 
 
 @dataclass
@@ -30,15 +48,36 @@ class Run:
     environment: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {
-            "environment": self.environment,
-            "backends": self.backends,
-            "results": [asdict(r) for r in self.results],
-        }
+        """Strict-JSON-ready: non-finite floats as "inf", "-inf", "nan" (``results_file``)."""
+        return finite_json(
+            {
+                "schema": SCHEMA,
+                "environment": self.environment,
+                "backends": self.backends,
+                "results": [result_to_json(r) for r in self.results],
+            }
+        )
 
     @classmethod
     def from_json(cls, data: dict) -> Run:
-        return cls([Result(**r) for r in data["results"]], data["backends"], data["environment"])
+        """Raises ValueError when ``data`` is not a stored run of this schema."""
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise ValueError(f"not a cnnbench run of schema {SCHEMA}")
+        return cls([result_from_json(r) for r in data["results"]], data["backends"], data["environment"])
+
+    @classmethod
+    def from_records(cls, records: list[dict]) -> Run:
+        """The run in a results file (``results_file.read_records``): backends in the order
+        they loaded, each as last recorded; results in the run's plan order for each backend."""
+        latest: dict[str, dict] = {}  # a backend is recorded when it loads and again when it is done
+        for r in records:
+            if r["kind"] == "backend":
+                latest[r["name"]] = {k: v for k, v in r.items() if k != "kind"}
+        backends = list(latest.values())
+        results = [result_from_json(r) for r in records if r["kind"] == "result"]
+        order = {b["name"]: i for i, b in enumerate(backends)}
+        results.sort(key=lambda r: order.get(r.backend, len(order)))  # stable: plan order within a backend
+        return cls(results, backends, records[0]["environment"])
 
     def convention_failures(self) -> list[str]:
         """One message per (backend, convention) observed but not confirmed: the declared
@@ -47,7 +86,9 @@ class Run:
         failures = []
         for b in self.backends:
             for name, seen in (b.get("conventions") or {}).items():
-                if seen["checked"] and seen["observed"] != [seen["declared"]]:
+                if "error" in seen:
+                    failures.append(f"{b['name']} {name}: {seen['error']}")
+                elif seen["checked"] and seen["observed"] != [seen["declared"]]:
                     behaves = ", ".join(seen["observed"]) or "no choice"
                     lines = [f"{b['name']} declares {name}={seen['declared']!r} but behaves as {behaves}"]
                     lines += [f"  {c} ruled out by {why}" for c, why in seen.get("ruled_out", {}).items()]
@@ -55,79 +96,210 @@ class Run:
         return failures
 
 
-def environment(numerics: Mapping[str, str]) -> dict[str, str]:
-    """Date, machine, Python, commit, and the pinned numeric settings (``cnnbench.numerics``)."""
+def _git(*args: str) -> str:
+    """git in cnnbench's own checkout (not the current directory's); "" when there is none."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
-        ).stdout.strip()
+        done = subprocess.run(["git", *args], cwd=PACKAGE_DIR, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        commit = ""
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def environment(numerics: Mapping[str, str]) -> dict[str, str]:
+    """Date, machine, Python, cnnbench's version and commit (with a dirty flag), and the pinned
+    numeric settings (``cnnbench.numerics``)."""
+    commit = _git("rev-parse", "--short", "HEAD")
+    if commit and _git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (dirty)"
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(),
-        "commit": commit or "unknown",
+        "cnnbench": __version__,
+        "commit": commit or "unknown (not a git checkout)",
         "numerics": ", ".join(f"{k}={v}" for k, v in numerics.items()) or "not pinned",
     }
 
 
-def describe_backend(loaded: LoadedBackend, ops: Iterable[Op] = OPS) -> dict:
-    """Name, versions, dtypes, and per convention the declared and the observed choices, with
-    the evidence against each choice ruled out. Only the conventions ``ops`` sit on are
-    observed (on those ops); the others are listed as declared, unchecked."""
-    b = loaded.backend
-    info = {"name": loaded.name, "spec": loaded.spec, "ok": loaded.ok, "reason": loaded.reason}
-    if b is not None:
-        declared = validate(dict(b.conventions), b.name)
-        conventions = {
-            name: {"declared": choice, "observed": [], "checked": False} for name, choice in declared.items()
-        }
-        for name, o in observe_all(b, ops).items():
-            ruled_out = {choice: e.describe() for choice, e in o.ruled_out.items()}
-            conventions[name] = {
-                "declared": o.declared,
-                "observed": list(o.matching),
-                "checked": o.checked,
-                "ruled_out": ruled_out,
-            }
-        info.update(dtypes=list(b.dtypes), versions=b.versions(), conventions=conventions)
-    return info
+def result_key(r: Result) -> Key:
+    return (r.backend, r.op, r.case, r.dtype, r.direction)
 
 
-def run_conformance(
-    loaded: Iterable[LoadedBackend],
-    ops: Iterable[Op] = OPS,
-    dtypes: Iterable[str] = DTYPES,
-    numerics: Mapping[str, str] | None = None,
-) -> Run:
-    """Every check of ``ops`` in ``dtypes`` on each loaded backend; ``numerics`` are the settings
-    ``pinned_numerics`` yielded, for the report."""
-    loaded, ops, dtypes = list(loaded), list(ops), list(dtypes)
+def _worker(backend: LoadedBackend | str, timeout: float) -> InProcess | Isolated:
+    return InProcess(backend) if isinstance(backend, LoadedBackend) else Isolated(backend, timeout)
+
+
+@dataclass
+class _Plan:
+    ops: list[Op]
+    dtypes: list[str]
+    done: Mapping[Key, Result]
+    record: Callable[[str, dict], None]
+    stop: threading.Event
+    bar: tqdm
+
+    def checks(self, info: dict) -> list[tuple[Op, Case, str, str]]:
+        return [
+            (op, case, dtype, direction)
+            for op in self.ops
+            for case in op.cases()
+            for dtype in self.dtypes
+            if dtype in info["dtypes"]
+            for direction in directions(op)
+        ]
+
+
+class BackendClash(ValueError):
+    """Two selected backends report the same name."""
+
+
+def _describe(worker: InProcess | Isolated, selector: str) -> dict:
+    try:
+        return worker.call(describe)
+    except TaskFailed as exc:
+        reason = f"failed to load: {exc}"
+        return {"name": selector, "spec": selector, "selector": selector, "ok": False, "reason": reason}
+
+
+def name_clashes(infos: Iterable[dict]) -> list[str]:
+    """One message per name that two selected backends report, naming both sources."""
+    first: dict[str, str] = {}
+    clashes = []
+    for info in infos:
+        source = info["selector"] if info["selector"] == info["spec"] else f"{info['selector']} ({info['spec']})"
+        if info["name"] in first:
+            clashes.append(f"two backends are named {info['name']!r}: {first[info['name']]} and {source}")
+        first.setdefault(info["name"], source)
+    return clashes
+
+
+def _run_backend(worker: InProcess | Isolated, info: dict, plan: _Plan, timeout: float) -> list[Result]:
+    """One backend's checks, then its conventions observed (into ``info``), in plan order."""
+    if not info["ok"]:
+        return []
     results = []
-    for lb in loaded:
-        if lb.backend is None:
+    for op, case, dtype, direction in plan.checks(info):
+        key = (info["name"], op.name, case.name, dtype, direction)
+        if key in plan.done:
+            results.append(plan.done[key])
+            plan.bar.update()
             continue
-        for op in ops:
-            for case in op.cases():
-                for dtype in dtypes:
-                    if dtype not in lb.backend.dtypes:
-                        continue
-                    results += [check(lb.backend, op, case, dtype, d, lb.selector) for d in directions(op)]
-    return Run(
-        _with_suspects(results, loaded), [describe_backend(lb, ops) for lb in loaded], environment(numerics or {})
-    )
+        if plan.stop.is_set():
+            return results
+        plan.bar.set_postfix_str(f"{info['name']} {op.name}", refresh=False)
+        try:
+            result = worker.call(check_one, op.name, case, dtype, direction)
+        except TaskFailed as exc:
+            if plan.stop.is_set():
+                return results  # the worker was stopped under this check: not its result
+            result = Result(*key, "error", detail=str(exc), selector=info["selector"])
+        plan.record("result", result_to_json(result))
+        results.append(result)
+        plan.bar.update()
+    for convention in conventions_of(plan.ops):
+        if plan.stop.is_set():
+            return results
+        sitting = [op.name for op in plan.ops if convention in op.conventions]
+        try:
+            seen = worker.call(observe_one, convention, sitting, timeout=OBSERVE_TIMEOUT_FACTOR * timeout)
+        except TaskFailed as exc:
+            seen = {"error": f"observing {convention}: {exc}"}
+        info["conventions"][convention] = info["conventions"][convention] | seen
+    plan.record("backend", info)
+    return results
 
 
-def _with_suspects(results: list[Result], loaded: list[LoadedBackend]) -> list[Result]:
-    """Append the three-way cross-check's verdict to each failure where it suspects the reference."""
-    backends = {lb.name: lb.backend for lb in loaded if lb.ok}
+def _with_suspects(results: list[Result], infos: dict[str, dict], workers: dict) -> list[Result]:
+    """The three-way cross-check's verdict appended to each failure where it suspects the reference."""
     out = []
     for r in results:
         if r.status == "fail":
-            op = CATALOG[r.op]
-            case = next((c for c in op.cases() if c.name == r.case), None)
-            suspect = case and reference_suspect(backends[r.backend], backends.values(), op, case, r.dtype, r.direction)
-            r = dataclasses.replace(r, detail=f"{r.detail}\n{suspect}") if suspect else r
+            r = _cross_checked(r, infos, workers)
         out.append(r)
     return out
+
+
+def _cross_checked(r: Result, infos: dict[str, dict], workers: dict) -> Result:
+    op = CATALOG[r.op]
+    case = next((c for c in op.cases() if c.name == r.case), None)
+    if case is None:
+        return r
+    declared = {name: seen["declared"] for name, seen in infos[r.backend]["conventions"].items()}
+    ref = reference_for_conventions(declared)
+    dy = upstream(ref, op, case, r.dtype, r.direction)
+    expected = expected_outputs(ref, op, case, r.dtype, r.direction, dy)
+    try:
+        ours = workers[r.backend].call(own_outputs, r.op, case, r.dtype, r.direction, dy)
+    except TaskFailed:
+        return r
+    if ours is None:
+        return r
+    peers = []
+    for name, info in infos.items():
+        if name == r.backend or not info["ok"] or info.get("is_reference"):
+            continue
+        try:
+            theirs = workers[name].call(peer_outputs, r.op, case, r.dtype, r.direction, dy)
+        except TaskFailed:
+            continue
+        if theirs is not None:
+            peers.append((name, *theirs))
+    verdict = suspect(r.backend, ours, expected, peers)
+    return dataclasses.replace(r, detail=f"{r.detail}\n{verdict}") if verdict else r
+
+
+def run_conformance(
+    backends: Iterable[LoadedBackend | str],
+    ops: Iterable[Op] = OPS,
+    dtypes: Iterable[str] = DTYPES,
+    numerics: Mapping[str, str] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    jobs: int = 1,
+    record: Callable[[str, dict], None] | None = None,
+    done: Mapping[Key, Result] | None = None,
+    progress: bool = False,
+) -> Run:
+    """Every check of ``ops`` in ``dtypes`` on each backend, and its conventions observed.
+
+    ``backends``: selectors (each loaded in a worker process of its own, every call under
+    ``timeout`` seconds) or already loaded backends (run in this process). ``jobs`` backends
+    run at a time. ``record(kind, data)`` receives each result and backend as it is done;
+    results in ``done`` (a resumed run) are kept, not rerun. ``numerics`` are the settings
+    ``pinned_numerics`` yielded, for the report. On KeyboardInterrupt the run stops, keeps
+    what finished, and returns it with ``environment["interrupted"]``.
+    """
+    backends, ops, dtypes = list(backends), list(ops), list(dtypes)
+    selectors = [b.selector if isinstance(b, LoadedBackend) else b for b in backends]
+    env = environment(numerics or {})
+    record = record or (lambda kind, data: None)
+    workers = [_worker(b, timeout) for b in backends]
+    total = sum(len(op.cases()) * len(directions(op)) for op in ops) * len(dtypes) * len(backends)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+    bar = tqdm(total=total, unit="check", disable=None if progress else True, leave=False)
+    plan = _Plan(ops, dtypes, done or {}, record, threading.Event(), bar)
+    try:
+        infos = list(pool.map(_describe, workers, selectors))
+        if clashes := name_clashes(infos):
+            raise BackendClash("; ".join(clashes))
+        for info in infos:
+            record("backend", info)
+        futures = [pool.submit(_run_backend, w, info, plan, timeout) for w, info in zip(workers, infos, strict=True)]
+        try:
+            per_backend = [f.result() for f in futures]
+        except KeyboardInterrupt:
+            plan.stop.set()
+            for w in workers:
+                w.close()
+            per_backend = [f.result() for f in futures]
+            env["interrupted"] = "yes: the results are those finished before the interrupt"
+        results = [r for rs in per_backend for r in rs]
+        if not plan.stop.is_set():
+            by_name = {info["name"]: info for info in infos}
+            results = _with_suspects(results, by_name, dict(zip(by_name, workers, strict=True)))
+    finally:
+        bar.close()
+        pool.shutdown()
+        for w in workers:
+            w.close()
+    return Run(results, infos, env)

@@ -17,7 +17,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cnnbench.backends.registry import LoadedBackend, discover
+from cnnbench.backends.registry import LoadedBackend, discover, plugin_clashes
 from cnnbench.numerics import pinned_numerics
 
 settings.register_profile(
@@ -41,10 +41,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Pins the numeric settings for the whole session (each xdist worker too), then loads the backends."""
     config.cnnbench_numerics = contextlib.ExitStack()  # type: ignore[attr-defined]
     config.cnnbench_numerics.enter_context(pinned_numerics())  # type: ignore[attr-defined]
-    loaded = discover(config.getoption("--backend") or None)
-    unknown = [lb.reason for lb in loaded if lb.reason.startswith("unknown backend")]
-    if unknown:
-        raise pytest.UsageError("--backend: " + "; ".join(unknown))
+    named = config.getoption("--backend")
+    if clashes := plugin_clashes():
+        raise pytest.UsageError("; ".join(clashes))
+    loaded = discover(named or None)
+    # A backend named on the command line must load: its tests would otherwise all skip and pass.
+    # (Without --backend, a framework that is not installed here is a skip with its reason.)
+    broken = [lb.reason for lb in loaded if not lb.ok and (named or lb.reason.startswith("unknown backend"))]
+    if broken:
+        raise pytest.UsageError("--backend: " + "; ".join(broken))
     config.cnnbench_backends = loaded  # type: ignore[attr-defined]
 
 

@@ -54,3 +54,69 @@ def write_plugin(root: Path) -> Path:
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tinyplug\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[cnnbench.backends]\ntiny-ep = tinyplug:TinyBackend\n")
     return root
+
+
+UNRULY = textwrap.dedent('''
+    """Backends that misbehave as untrusted code can: each misdeed hits one op, in float32."""
+    import ctypes, os, sys, time
+    import numpy as np
+    from cnnbench.backends.base import Backend
+    from cnnbench.backends.numpy_backend import NumpyBackend
+
+    class Unruly(Backend):
+        name = "unruly"
+        dtypes = ("float32",)
+
+        def exponential_decay(self, **params):
+            time.sleep(600)
+
+        def step_decay(self, **params):
+            ctypes.string_at(0)  # a segfault
+
+        def inverse_time_decay(self, **params):
+            os._exit(4)
+
+        def cosine_decay(self, **params):
+            sys.exit(3)
+
+        def subtract_mean_image(self, x):
+            raise ValueError("x" * 5_000_000)
+
+        def relu(self, x):
+            return np.maximum(x, 0)
+
+    class LyingDtypes(Unruly):
+        name = "lying"
+        dtypes = "float32"
+
+    class BrokenVersions(Unruly):
+        name = "brokenversions"
+
+        def versions(self):
+            raise RuntimeError("no versions here")
+
+    class Nameless(NumpyBackend):
+        """Forgets to name itself: it would report as the reference."""
+''')
+
+VANDAL = textwrap.dedent('''
+    """Importing it replaces the reference's ReLU in that process."""
+    import cnnbench.reference.activations
+    from cnnbench.backends.numpy_backend import NumpyBackend
+    from unruly import Unruly
+
+    class Vandal(Unruly):
+        name = "vandal"
+
+    cnnbench.reference.activations.relu = lambda x: x
+    NumpyBackend.relu = lambda self, x: x
+''')
+
+
+def write_unruly(root: Path) -> Path:
+    """``unruly/`` and ``vandal/`` (importing it breaks the reference in that process: never import
+    it into the test process) beside the other plug-ins."""
+    for name, source in (("unruly", UNRULY), ("vandal", VANDAL)):
+        (root / name).mkdir()
+        (root / name / "__init__.py").write_text(source)
+    return root

@@ -57,7 +57,7 @@ def test_run_writes_the_reports_and_goes_on_past_a_broken_backend(plugin_path, t
     assert code == 0
     captured = capsys.readouterr()
     assert "failed to load brokenplug:Backend" in captured.err
-    md = (out / "conformance.md").read_text()
+    md = (out / "latest" / "conformance.md").read_text()
     for op in ("relu", "conv2d"):
         n = 2 * len(CATALOG[op].cases())  # forward and backward of every case
         assert f"| {op} | ✓ {n}/{n}" in md
@@ -65,11 +65,11 @@ def test_run_writes_the_reports_and_goes_on_past_a_broken_backend(plugin_path, t
     assert "| grad_at_kink | left | left ✓ | left ✓ |" in md
     # a relu + conv2d run observes only the conventions those ops use
     assert "| bn_momentum | old | old (no op) | old (no op) |" in md
-    stored = json.loads((out / "conformance.json").read_text())
+    stored = json.loads((out / "latest" / "conformance.json").read_text())
     assert {r["backend"] for r in stored["results"]} == {"numpy", "tiny"}
     assert "TF_DETERMINISTIC_OPS=1" in stored["environment"]["numerics"]
     assert f"- numerics: {stored['environment']['numerics']}" in md
-    assert '<table id="matrix">' in (out / "conformance.html").read_text()
+    assert '<table id="matrix">' in (out / "latest" / "conformance.html").read_text()
 
 
 def test_run_strict_fails_on_a_failing_backend(plugin_path, tmp_path):
@@ -78,15 +78,17 @@ def test_run_strict_fails_on_a_failing_backend(plugin_path, tmp_path):
     assert main([*args, "--strict"]) == 1
     assert (
         "Reproduce: `cnnbench check --backend tinyplug:SloppyBackend --op relu --case zeros_at_kink"
-        in (tmp_path / "conformance.md").read_text()
+        in (tmp_path / "latest" / "conformance.md").read_text()
     )
 
 
 def test_report_rebuilds_from_stored_results(tmp_path):
     assert main(["run", "--backend", "numpy", "--op", "softmax", "--out", str(tmp_path / "a")]) == 0
-    assert main(["report", "--from", str(tmp_path / "a" / "conformance.json"), "--out", str(tmp_path / "b")]) == 0
-    first = (tmp_path / "a" / "conformance.md").read_text()
-    assert first == (tmp_path / "b" / "conformance.md").read_text()
+    run = tmp_path / "a" / "latest"
+    first = (run / "conformance.md").read_text()
+    for source in (run, run / "conformance.json", run / "results.jsonl"):
+        assert main(["report", "--from", str(source), "--out", str(tmp_path / "b"), "--force"]) == 0
+        assert first == (tmp_path / "b" / "conformance.md").read_text()
 
 
 def test_check_is_the_reproducer(plugin_path, capsys):

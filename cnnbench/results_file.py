@@ -1,0 +1,86 @@
+"""A run on disk as it happens: JSON Lines, one record per line, appended and flushed.
+
+    {"kind": "run", "schema": 1, "environment": {...}}     first line
+    {"kind": "result", ...Result fields...}                 one per check, as it finishes
+    {"kind": "backend", ...describe + conventions...}       one per backend, when it is done
+
+Every line is strict JSON: a non-finite float is written as the string "inf", "-inf"
+or "nan" and read back as the float. An interrupted run leaves whole lines (and at
+worst one torn last line, which reading ignores): ``read_run`` rebuilds the run from
+them and ``cnnbench run --resume`` continues it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from .conformance import Result
+
+SCHEMA = 1
+FLOAT_FIELDS = ("error", "sharpness", "ratio")
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by its name ("inf", "-inf", "nan")."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
+
+
+def dumps(value: Any, **kwargs: Any) -> str:
+    """Strict JSON (no NaN or Infinity tokens)."""
+    return json.dumps(finite_json(value), allow_nan=False, ensure_ascii=False, **kwargs)
+
+
+def result_to_json(result: Result) -> dict:
+    return finite_json(asdict(result))
+
+
+def result_from_json(data: dict) -> Result:
+    known = {f.name for f in fields(Result)}
+    values = {k: v for k, v in data.items() if k in known}
+    for name in FLOAT_FIELDS:
+        if isinstance(values.get(name), str):
+            values[name] = float(values[name])
+    return Result(**values)
+
+
+class ResultsFile:
+    """Appends records to ``path``, one line each, flushed as written; safe across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, kind: str, record: dict) -> None:
+        line = dumps({"kind": kind, **record}) + "\n"
+        with self._lock, self.path.open("a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+
+
+def read_records(path: Path) -> list[dict]:
+    """Every whole record of a results file; a torn last line (an interrupted write) is dropped.
+    Raises ValueError naming the file when it is not a cnnbench results file of this schema."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    records = []
+    for number, line in enumerate(lines, 1):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            raise ValueError(f"{path}: line {number} is not JSON") from None
+    head = records[0] if records else {}
+    if head.get("kind") != "run" or head.get("schema") != SCHEMA:
+        raise ValueError(f"{path}: not a cnnbench results file of schema {SCHEMA} (first line {str(head)[:80]!r})")
+    return records
