@@ -61,8 +61,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for op in OPS:
         forward = {lb.name: _runs_in(lb.backend, op.name) for lb in loaded}
-        differentiable = "backward" in directions(op)
-        backward = {lb.name: _runs_in(lb.backend, f"{op.name}_backward") for lb in loaded} if differentiable else None
+        has_backward = "backward" in directions(op)
+        backward = {lb.name: _runs_in(lb.backend, f"{op.name}_backward") for lb in loaded} if has_backward else None
         rows.append(
             {
                 "name": op.name,
