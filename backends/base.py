@@ -11,6 +11,12 @@ follows where frameworks legitimately differ (see ``cnnbench.reference.conventio
 the suites judge it by the reference evaluated under that declaration. An op it
 lacks is simply not defined (or raises ``OpNotSupported``) and is reported as
 not implemented.
+
+An op that runs in only some of the backend's ``dtypes`` says so in ``op_dtypes``,
+keyed by method name: ``{"conv2d": ("float32",), "relu_backward": ("float64",)}``.
+A backward without an entry follows its forward's; an op without one runs in every
+dtype of ``dtypes``. The harness reports an op in a dtype it does not declare as
+not implemented, without calling it.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class Backend:
     dtypes: ClassVar[tuple[str, ...]] = ("float64", "float32")
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     conventions: Mapping[str, str] = {}  # only the non-textbook choices need listing
+    op_dtypes: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # only the ops limited to some of ``dtypes``
 
     def available(self) -> tuple[bool, str]:
         """(True, "") when the backend can run here, else (False, why not)."""
@@ -58,9 +65,16 @@ class Backend:
         """Versions of what the backend runs on, for the report."""
         return {"numpy": np.__version__, "python": platform.python_version()}
 
+    def dtypes_of(self, name: str) -> tuple[str, ...]:
+        """The dtypes op ``name`` (``conv2d``, or ``conv2d_backward``) is declared to run in:
+        its ``op_dtypes`` entry, else for a backward its forward's, else ``dtypes``."""
+        forward = name.removesuffix("_backward")
+        return tuple(self.op_dtypes.get(name, self.op_dtypes.get(forward, self.dtypes)))
+
     def unsupported(self, exc: Exception) -> str | None:
-        """Why ``exc``, raised by an op, means "not implemented here" (say, no kernel for
-        this dtype) rather than a failure; None when it is a real error."""
+        """Why ``exc``, raised by an op, means "not implemented here" rather than a failure;
+        None when it is a real error. A safety net for limits that depend on the case, the
+        device or the framework's version: a dtype an op never runs in belongs in ``op_dtypes``."""
         return None
 
     def vjp(self, op: str, dy: Any, *inputs: Any, **params: Any) -> tuple[Any, ...]:

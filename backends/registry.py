@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
+from cnnbench.reference.catalog import CATALOG
 from cnnbench.reference.conventions import validate
 
 from .base import Backend
@@ -79,6 +80,17 @@ def _import(spec: str) -> object:
     return obj
 
 
+def _validate_op_dtypes(backend: Backend) -> None:
+    """Each ``op_dtypes`` key names a catalog op (or a differentiable one's ``_backward``) and
+    lists only dtypes the backend runs: a misspelt key would silently leave the op undeclared."""
+    for name, dtypes in backend.op_dtypes.items():
+        op = CATALOG.get(name.removesuffix("_backward"))
+        if op is None or (name != op.name and not op.differentiable):
+            raise ValueError(f"op_dtypes: {name!r} is no op of the catalog, nor the backward of a differentiable one")
+        if extra := [d for d in dtypes if d not in backend.dtypes]:
+            raise ValueError(f"op_dtypes: {name} lists {', '.join(extra)}, not among dtypes {backend.dtypes}")
+
+
 def load(name: str, spec: str | None = None) -> LoadedBackend:
     """Load one backend by built-in/plug-in name or by explicit ``module:attr``."""
     specs = known_specs()
@@ -96,6 +108,7 @@ def load(name: str, spec: str | None = None) -> LoadedBackend:
             if not hasattr(backend, attr):
                 raise TypeError(f"{spec} gave {type(backend).__name__}, which lacks Backend.{attr}")
         validate(dict(backend.conventions), backend.name)
+        _validate_op_dtypes(backend)
         usable, why = backend.available()
     except Exception as exc:  # a broken plug-in is reported, never fatal
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()

@@ -83,6 +83,8 @@ class TensorFlowBackend(Backend):
         return tf.convert_to_tensor(value).numpy()  # bfloat16 comes back as ml_dtypes.bfloat16
 
     def unsupported(self, exc: Exception) -> str | None:
+        """Missing kernels. The locked CPU build lacks only conv2d backward with dilation or groups
+        above 1, a limit of the case: every op runs in every dtype, so nothing is in ``op_dtypes``."""
         if isinstance(exc, (tf.errors.NotFoundError, tf.errors.UnimplementedError)):  # no kernel for this dtype
             return exc.message.splitlines()[0]
         if isinstance(exc, tf.errors.InvalidArgumentError) and (  # e.g. CPU conv backprop, dilation > 1

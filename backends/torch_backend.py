@@ -51,6 +51,8 @@ class TorchBackend(TorchTensors, Backend):
         return {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()}
 
     def unsupported(self, exc: Exception) -> str | None:
+        """A kernel missing for a dtype: none in the locked CPU build (every op runs in every
+        dtype), but torch builds and devices differ, so this stays as the safety net."""
         message = str(exc)  # e.g. "... not implemented for 'Half'"
         if isinstance(exc, (RuntimeError, NotImplementedError)) and (
             "not implemented for" in message or "not supported" in message

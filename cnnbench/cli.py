@@ -1,6 +1,6 @@
 """Command line: ``cnnbench list | run | check | report``.
 
-cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, what is implemented
+cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, forward and backward, in which dtypes
 cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR | --resume RUN_DIR]
              [--timeout S] [-j N] [--strict]
                                            the conformance run, each backend in a process of its
@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cnnbench.backends.base import Backend
 from cnnbench.backends.registry import LoadedBackend, discover, known_specs, load, plugin_clashes
 from cnnbench.reference.catalog import CATALOG, OPS
 
@@ -49,28 +50,56 @@ def _unknown(loaded: list[LoadedBackend]) -> list[str]:
     return [lb.reason for lb in loaded if lb.reason.startswith("unknown backend")]
 
 
+def _runs_in(backend: Backend, name: str) -> list[str]:
+    """The dtypes ``backend`` runs op ``name`` (or ``<op>_backward``) in; none when it lacks it."""
+    return list(backend.dtypes_of(name)) if backend.implements(name) else []
+
+
+def _mark(dtypes: list[str] | None, every: Sequence[str]) -> str:
+    """A ``list`` cell: yes (in every dtype the backend runs), the dtypes, - (not implemented), n/a (no backward)."""
+    if dtypes is None:
+        return "n/a"
+    if not dtypes:
+        return "-"
+    return "yes" if set(dtypes) == set(every) else ",".join(dtypes)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     loaded = [lb for lb in _backends(args.backend) if lb.ok]
-    rows = [
-        {
-            "name": op.name,
-            "family": op.family,
-            "kind": op.kind,
-            "differentiable": op.differentiable,
-            "conventions": list(op.conventions),
-            "backends": [lb.name for lb in loaded if lb.backend.implements(op.name)],
-        }
-        for op in OPS
-    ]
+    rows = []
+    for op in OPS:
+        forward = {lb.name: _runs_in(lb.backend, op.name) for lb in loaded}
+        has_backward = "backward" in directions(op)
+        backward = {lb.name: _runs_in(lb.backend, f"{op.name}_backward") for lb in loaded} if has_backward else None
+        rows.append(
+            {
+                "name": op.name,
+                "family": op.family,
+                "kind": op.kind,
+                "differentiable": op.differentiable,
+                "conventions": list(op.conventions),
+                "backends": [name for name, dtypes in forward.items() if dtypes],
+                "forward": forward,
+                "backward": backward,
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
-    names = [lb.name for lb in loaded]
-    width = max(len(op.name) for op in OPS)
-    print(f"{'op':<{width}}  {'family':<14} {'grad':<5} " + " ".join(f"{n:<10}" for n in names))
+    table = [
+        ["op", "family", *(heading for lb in loaded for heading in (lb.name, ""))],
+        ["", "", *(DIRECTIONS * len(loaded))],
+    ]
     for row in rows:
-        marks = " ".join(f"{('yes' if n in row['backends'] else '-'):<10}" for n in names)
-        print(f"{row['name']:<{width}}  {row['family']:<14} {('yes' if row['differentiable'] else '-'):<5} {marks}")
+        marks = (
+            _mark(None if row[d] is None else row[d][lb.name], lb.backend.dtypes) for lb in loaded for d in DIRECTIONS
+        )
+        table.append([row["name"], row["family"], *marks])
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    every = "; ".join(f"{lb.name}: {', '.join(lb.backend.dtypes)}" for lb in loaded)
+    print(f"\nyes: in every dtype the backend runs ({every}); -: not implemented; n/a: the op has no backward")
     return 0
 
 

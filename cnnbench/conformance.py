@@ -27,7 +27,7 @@ import dataclasses
 import inspect
 import traceback
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -134,6 +134,17 @@ class _Inputs:
                 raise ContractViolation(f"{what}: the backend changed this input")
 
 
+def _declared_op(backend: Backend, name: str, dtype: str) -> Callable[..., Any]:
+    """``backend.op(name)`` to run in ``dtype``; ``OpNotSupported``, without calling the op,
+    when the backend does not declare it in ``dtype`` (``op_dtypes``)."""
+    fn = backend.op(name)
+    declared = backend.dtypes_of(name)
+    if dtype not in declared:
+        reason = f"{name} is declared only in {', '.join(declared) or 'no dtype'} (op_dtypes)"
+        raise OpNotSupported(backend.name, name, reason)
+    return fn
+
+
 def input_names(op: Op, count: int) -> list[str]:
     """Names of the positional inputs, from the reference signature ("xs[1]" for varargs)."""
     names: list[str] = []
@@ -158,7 +169,9 @@ def execute(
     Every float array is rounded to ``dtype`` and handed over as a private copy; afterwards
     the inputs must be unchanged and every output of ``dtype`` (``ContractViolation``
     otherwise). An optimizer may update its parameter in place: each step gets its own copy.
+    An op the backend does not declare in ``dtype`` raises ``OpNotSupported`` before any input is handed over.
     """
+    fn = _declared_op(backend, op.name if direction == "forward" else f"{op.name}_backward", dtype)
     given = _Inputs(backend, dtype)
     names = input_names(op, len(case.inputs))
     watch = op.kind != "trajectory"  # an optimizer may update its parameter in place
@@ -167,20 +180,20 @@ def execute(
     want = dtype if floating else None  # schedules take step numbers and return plain numbers
     if op.kind == "trajectory":
         hyper = {k: v for k, v in case.params.items() if k != "grads"}
-        step, param, state, path = backend.op(op.name), inputs[0], None, []
+        param, state, path = inputs[0], None, []
         for t, g in enumerate(case.params["grads"]):
-            param, state = step(param, given.hand(g, f"grads[{t}]"), state=state, **hyper)
+            param, state = fn(param, given.hand(g, f"grads[{t}]"), state=state, **hyper)
             path.append(_received(backend, param, f"param after step {t + 1}", want))
         given.verify_unchanged()
         return {"trajectory": np.stack(path)}
     params = {k: given.hand(v, k) for k, v in case.params.items()}
     if direction == "forward":
-        out = backend.op(op.name)(*inputs, **params)
+        out = fn(*inputs, **params)
         outs = out if isinstance(out, tuple) else (out,)
         keys = ["forward"] if len(outs) == 1 else [f"forward[{i}]" for i in range(len(outs))]
         result = {k: _received(backend, o, k, want) for k, o in zip(keys, outs, strict=True)}
     else:
-        grads = backend.op(f"{op.name}_backward")(given.hand(dy, "dy"), *inputs, **params)
+        grads = fn(given.hand(dy, "dy"), *inputs, **params)
         if len(grads) != len(inputs):
             raise ContractViolation(f"{op.name}_backward returned {len(grads)} gradients for {len(inputs)} inputs")
         result = {f"grad {n}": _received(backend, g, f"grad {n}", want) for n, g in zip(names, grads, strict=True)}
@@ -417,7 +430,7 @@ def check_statistical(
     ref = reference or reference_for(backend)
     params = dict(case.params)
     try:
-        fn = backend.op(op.name)
+        fn = _declared_op(backend, op.name, dtype)
         first = _received(backend, fn(**params), "sample", None)
         again = _received(backend, fn(**params), "sample", None)  # copies on receipt: a reused buffer shows
         other = _received(backend, fn(**{**params, "seed": params["seed"] + 1}), "sample", None)

@@ -1,7 +1,8 @@
 """A tiny backend package written outside the repo's packages, as a user would.
 
 ``write_plugin(tmp)`` creates ``tinyplug/`` (a backend that implements ReLU with
-its own code and nothing else), ``brokenplug/`` (fails to import) and a
+its own code and nothing else, its variants, and ``PartialBackend``, whose
+``op_dtypes`` limit some ops to float64), ``brokenplug/`` (fails to import) and a
 ``.dist-info`` folder declaring the entry point, so discovery can be tested
 without installing anything.
 """
@@ -41,6 +42,48 @@ TINY = textwrap.dedent('''
     class BadConventionBackend(TinyBackend):
         name = "badconv"
         conventions = {"grad_at_kink": "middle"}
+
+    def float64_only(x):
+        if x.dtype != np.float64:
+            raise RuntimeError(f"called in {x.dtype}, which this backend does not declare")
+
+    class PartialBackend(Backend):
+        """ReLU's backward in float64 only, flatten (forward, so backward too) in float64 only,
+        tanh without a backward. Called in float32, each of those methods raises."""
+        name = "partial"
+        dtypes = ("float64", "float32")
+        op_dtypes = {"relu_backward": ("float64",), "flatten": ("float64",)}
+
+        def relu(self, x):
+            return np.maximum(x, 0)
+
+        def relu_backward(self, dy, x):
+            float64_only(x)
+            return (dy * (x > 0),)
+
+        def flatten(self, x):
+            float64_only(x)
+            return x.reshape(x.shape[0], -1)
+
+        def flatten_backward(self, dy, x):
+            float64_only(x)
+            return (dy.reshape(x.shape),)
+
+        def tanh(self, x):
+            return np.tanh(x)
+
+    class UndeclaredBackend(PartialBackend):
+        """The same methods without the declaration."""
+        name = "undeclared"
+        op_dtypes = {}
+
+    class MisspeltOpDtypesBackend(TinyBackend):
+        name = "misspelt"
+        op_dtypes = {"rleu": ("float32",)}
+
+    class ForeignOpDtypesBackend(TinyBackend):
+        name = "foreign"
+        op_dtypes = {"relu": ("float16",)}
 ''')
 
 

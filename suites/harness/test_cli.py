@@ -24,15 +24,41 @@ def test_list_json_has_one_object_per_op(capsys):
     assert [r["name"] for r in rows] == [op.name for op in OPS]
     conv = next(r for r in rows if r["name"] == "conv2d")
     assert conv["family"] == "conv" and conv["differentiable"] is True and conv["backends"] == ["numpy"]
-    assert next(r for r in rows if r["name"] == "he_normal")["differentiable"] is False
+    assert conv["forward"] == conv["backward"] == {"numpy": ["float64", "float32"]}
+    he_normal = next(r for r in rows if r["name"] == "he_normal")
+    assert he_normal["differentiable"] is False and he_normal["backward"] is None
+    assert he_normal["forward"] == {"numpy": ["float64", "float32"]}
+
+
+def test_list_json_gives_each_direction_its_declared_dtypes(plugin_path, capsys):
+    assert main(["list", "--json", "--backend", "tinyplug:PartialBackend"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["relu"]["forward"] == {"partial": ["float64", "float32"]}
+    assert rows["relu"]["backward"] == {"partial": ["float64"]}  # op_dtypes limits the backward only
+    assert rows["flatten"]["forward"] == rows["flatten"]["backward"] == {"partial": ["float64"]}
+    assert rows["tanh"]["backends"] == ["partial"] and rows["tanh"]["backward"] == {"partial": []}  # no tanh_backward
+    assert rows["conv2d"]["backends"] == [] and rows["conv2d"]["forward"] == {"partial": []}
+    assert rows["step"]["forward"] == {"partial": []} and rows["step"]["backward"] is None
 
 
 def test_list_shows_which_backend_implements_what(plugin_path, capsys):
     assert main(["list", "--backend", "numpy", "--backend", "tinyplug:TinyBackend"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[-2:] == ["numpy", "tiny"]
-    assert next(line for line in lines if line.startswith("relu ")).split()[-2:] == ["yes", "yes"]
-    assert next(line for line in lines if line.startswith("conv2d ")).split()[-2:] == ["yes", "-"]
+    assert lines[1].split() == ["forward", "backward", "forward", "backward"]
+    assert next(line for line in lines if line.startswith("relu ")).split()[-4:] == ["yes", "yes", "yes", "yes"]
+    assert next(line for line in lines if line.startswith("conv2d ")).split()[-4:] == ["yes", "yes", "-", "-"]
+    assert next(line for line in lines if line.startswith("step ")).split()[-4:] == ["yes", "n/a", "-", "n/a"]
+
+
+def test_list_shows_forward_and_backward_dtypes_separately(plugin_path, capsys):
+    assert main(["list", "--backend", "numpy", "--backend", "tinyplug:PartialBackend"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    marks = {line.split()[0]: line.split()[-4:] for line in lines[2:] if line}
+    assert marks["relu"] == ["yes", "yes", "yes", "float64"]
+    assert marks["flatten"] == ["yes", "yes", "float64", "float64"]
+    assert marks["tanh"] == ["yes", "yes", "yes", "-"]
+    assert "partial: float64, float32" in lines[-1]
 
 
 def test_run_writes_the_reports_and_goes_on_past_a_broken_backend(plugin_path, tmp_path, capsys):

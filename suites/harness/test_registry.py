@@ -55,6 +55,8 @@ def test_environment_variable_plugin_is_discovered(plugin_path, monkeypatch):
         ("tinyplug:Missing", "failed to load tinyplug:Missing: AttributeError"),
         ("tinyplug:NoGpuBackend", "unavailable: needs a CUDA GPU"),
         ("tinyplug:BadConventionBackend", "convention 'grad_at_kink' must be one of"),
+        ("tinyplug:MisspeltOpDtypesBackend", "op_dtypes: 'rleu' is no op of the catalog"),
+        ("tinyplug:ForeignOpDtypesBackend", "op_dtypes: relu lists float16, not among dtypes ('float64', 'float32')"),
         ("nonsense", "unknown backend 'nonsense'; known: "),
     ],
 )
