@@ -11,7 +11,7 @@ SUITES ?= suites
 
 .PHONY: report test lint bench lock latest clean
 
-report: $(STAMP)  ## the main job: conformance run over every available backend, reports under reports/
+report: $(STAMP)  ## the main job: conformance run over every available backend, in a new reports/runs/<time>/
 	$(BIN)/cnnbench run
 
 test: $(STAMP)  ## the test suites (parallel on all cores); SUITES=suites/reference for one

@@ -55,11 +55,16 @@ def result_from_json(data: dict) -> Result:
 
 
 class ResultsFile:
-    """Appends records to ``path``, one line each, flushed as written; safe across threads."""
+    """Appends records to ``path``, one line each, flushed as written; safe across threads.
+    A torn last line left by an interrupted write is cut off first, so appending goes on
+    from the last whole record."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if text and not text.endswith("\n"):
+            path.write_text(text[: text.rfind("\n") + 1], encoding="utf-8")
 
     def append(self, kind: str, record: dict) -> None:
         line = dumps({"kind": kind, **record}) + "\n"

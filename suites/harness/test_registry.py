@@ -167,3 +167,9 @@ def test_a_numpy_backend_subclass_is_checked_with_its_own_ops_and_conventions():
     tie = next(c for c in gate.cases() if not c.smooth)
     assert check(RightKink(), gate, tie, "float64", "backward").status == "pass"
     assert check(RightKink(), gate, tie, "float64", "backward", reference=NumpyBackend()).status == "fail"
+
+
+def test_a_named_backend_that_does_not_load_is_a_usage_error(plugin_path):
+    """Its tests would all skip, and the run pass, having checked nothing."""
+    done = _pytest("suites/backends/test_conformance.py", "--backend", "brokenplug:Backend", plugin_root=plugin_path)
+    assert done.returncode == 4 and "failed to load brokenplug:Backend" in done.stderr
