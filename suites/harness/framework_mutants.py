@@ -233,12 +233,12 @@ TENSORFLOW = [
     (
         "conv padding SAME",
         "conv2d",
-        "def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):\n    y = tf.nn.conv2d(tf.transpose(x, NHWC), tf.transpose(w, (2, 3, 1, 0)), strides=(1, *_pairs(stride), 1), padding='SAME', dilations=(1, *_pairs(dilation), 1))\n    return tf.transpose(tf.nn.bias_add(y, b), NCHW)",
+        "def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):\n    y = tf.nn.conv2d(tf.transpose(x, NHWC), tf.transpose(w, (2, 3, 1, 0)), strides=(1, *pair(stride, 'stride', 1), 1), padding='SAME', dilations=(1, *pair(dilation, 'dilation', 1), 1))\n    return tf.transpose(tf.nn.bias_add(y, b), NCHW)",
     ),
     (
         "kernel layout (KW, KH)",
         "conv2d",
-        "def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):\n    ph, pw = _pairs(padding)\n    y = tf.nn.conv2d(tf.transpose(x, NHWC), tf.transpose(w, (3, 2, 1, 0)), strides=(1, *_pairs(stride), 1), padding=[[0, 0], [ph, ph], [pw, pw], [0, 0]], dilations=(1, *_pairs(dilation), 1))\n    return tf.transpose(tf.nn.bias_add(y, b), NCHW)",
+        "def conv2d(self, x, w, b, *, stride=1, padding=0, dilation=1, groups=1):\n    ph, pw = pair(padding, 'padding', 0)\n    y = tf.nn.conv2d(tf.transpose(x, NHWC), tf.transpose(w, (3, 2, 1, 0)), strides=(1, *pair(stride, 'stride', 1), 1), padding=[[0, 0], [ph, ph], [pw, pw], [0, 0]], dilations=(1, *pair(dilation, 'dilation', 1), 1))\n    return tf.transpose(tf.nn.bias_add(y, b), NCHW)",
     ),
     (
         "keras batch norm default momentum",
