@@ -22,16 +22,22 @@ from numpy.lib.stride_tricks import as_strided
 Pair = tuple[int, int]
 
 
-def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, axis: str) -> int:
-    """Output length along one axis; rejects a kernel larger than the padded input."""
+def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, axis: str, name: str) -> int:
+    """Output length along one axis; rejects a kernel (argument ``name``) larger than the padded input."""
     extent = dilation * (kernel - 1) + 1
     padded = size + 2 * padding
     if extent > padded:
         raise ValueError(
-            f"kernel_size: dilated kernel extent {extent} along {axis} is larger than "
-            f"the padded input ({size} + 2*{padding} = {padded})"
+            f"{name}: kernel extent {extent} along {axis} (dilation={dilation}) is larger than "
+            f"the padded input (x's {size} + 2 * padding={padding} = {padded})"
         )
     return (padded - extent) // stride + 1
+
+
+def stepped(step: Pair, count: Pair) -> Pair:
+    """``step`` (a stride, or a dilation), but 1 along an axis with ``count`` 1 (a single window, a
+    kernel one wide), where it is never taken: a step too large for a NumPy index changes nothing."""
+    return (step[0] if count[0] > 1 else 1, step[1] if count[1] > 1 else 1)
 
 
 def pad(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:

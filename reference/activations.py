@@ -13,6 +13,8 @@ At x = 0 each kinked function takes its own convention, the slope on the left
 of the kink (textbook: ReLU'(0) = 0, Leaky ReLU'(0) = a, ELU'(0) = alpha) or on
 the right (1): ``grad_at_kink`` (ReLU), ``leaky_relu_grad_at_kink``,
 ``prelu_grad_at_kink``, ``elu_grad_at_kink``. Frameworks choose op by op.
+
+The slopes ``negative_slope`` and ELU's ``alpha`` may be any finite number.
 """
 
 from __future__ import annotations
@@ -20,14 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._ties import max_weights
-from .arguments import choice, float_array, same_shape
+from .arguments import choice, float_array, output_gradient, real
 from .conventions import KINK_SIDES
-
-
-def _upstream(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dy = float_array(dy, "dy")
-    same_shape(x, dy, "x", "dy")
-    return dy
 
 
 def _positive_side(x: np.ndarray, side: str, convention: str) -> np.ndarray:
@@ -44,7 +40,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 def sigmoid_backward(dy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
     y = sigmoid(x)
-    return (_upstream(dy, y) * y * (1.0 - y),)
+    return (output_gradient(dy, y.shape) * y * (1.0 - y),)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
@@ -53,7 +49,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
 def tanh_backward(dy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
     y = tanh(x)
-    return (_upstream(dy, y) * (1.0 - y * y),)
+    return (output_gradient(dy, y.shape) * (1.0 - y * y),)
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -63,12 +59,13 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 def relu_backward(dy: np.ndarray, x: np.ndarray, *, grad_at_kink: str = "left") -> tuple[np.ndarray]:
     x = float_array(x, "x")
-    dy = _upstream(dy, x)
+    dy = output_gradient(dy, x.shape)
     return (np.where(_positive_side(x, grad_at_kink, "grad_at_kink"), dy, np.zeros_like(dy)),)
 
 
 def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
     x = float_array(x, "x")
+    real(negative_slope, "negative_slope")
     return np.where(x > 0, x, negative_slope * x).astype(x.dtype)
 
 
@@ -76,7 +73,8 @@ def leaky_relu_backward(
     dy: np.ndarray, x: np.ndarray, *, negative_slope: float = 0.01, leaky_relu_grad_at_kink: str = "left"
 ) -> tuple[np.ndarray]:
     x = float_array(x, "x")
-    dy = _upstream(dy, x)
+    real(negative_slope, "negative_slope")
+    dy = output_gradient(dy, x.shape)
     right = _positive_side(x, leaky_relu_grad_at_kink, "leaky_relu_grad_at_kink")
     return (np.where(right, dy, negative_slope * dy).astype(x.dtype),)
 
@@ -87,7 +85,7 @@ def _prelu_slope(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     channels = x.shape[1] if x.ndim > 1 else 1
     if alpha.shape[0] not in (1, channels):
         raise ValueError(f"alpha: expected shape (1,) or ({channels},) (one slope per channel of x), got {alpha.shape}")
-    return alpha.reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim > 1 else alpha
+    return alpha.reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim > 1 else alpha.reshape((1,) * x.ndim)
 
 
 def prelu(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -100,8 +98,8 @@ def prelu_backward(
 ) -> tuple[np.ndarray, np.ndarray]:
     """dx = dy on the right, a dy on the left; d alpha = sum of dy x over the left side."""
     x = float_array(x, "x")
-    dy = _upstream(dy, x)
     slope = _prelu_slope(x, alpha)
+    dy = output_gradient(dy, x.shape)
     right = _positive_side(x, prelu_grad_at_kink, "prelu_grad_at_kink")
     dx = np.where(right, dy, slope * dy)
     contrib = np.where(right, np.zeros_like(x), dy * x)
@@ -111,6 +109,7 @@ def prelu_backward(
 
 def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
     x = float_array(x, "x")
+    real(alpha, "alpha")
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
 
 
@@ -118,7 +117,8 @@ def elu_backward(
     dy: np.ndarray, x: np.ndarray, *, alpha: float = 1.0, elu_grad_at_kink: str = "left"
 ) -> tuple[np.ndarray]:
     x = float_array(x, "x")
-    dy = _upstream(dy, x)
+    real(alpha, "alpha")
+    dy = output_gradient(dy, x.shape)
     right = _positive_side(x, elu_grad_at_kink, "elu_grad_at_kink")
     return (np.where(right, dy, dy * alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),)
 
@@ -130,7 +130,7 @@ def _maxout_pieces(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     if w.shape[2] != x.shape[1]:
         raise ValueError(f"w: expected shape (P, M, {x.shape[1]}) to match x (N, {x.shape[1]}), got {w.shape}")
     if b.shape != w.shape[:2]:
-        raise ValueError(f"b: expected shape {w.shape[:2]} (P pieces, M units), got {b.shape}")
+        raise ValueError(f"b: expected shape {w.shape[:2]} (P pieces, M units of w), got {b.shape}")
     return np.einsum("nd,pmd->npm", x, w) + b  # (N, P, M)
 
 
@@ -144,7 +144,7 @@ def maxout_backward(
     """Route dy to the winning piece, then back through that piece's affine map."""
     z = _maxout_pieces(x, w, b)  # (N, P, M)
     weights = max_weights([z[:, piece] for piece in range(z.shape[1])], maxout_tie, "maxout_tie")
-    dz = np.stack(weights, axis=1) * float_array(dy, "dy", ndim=2)[:, None, :]  # (N, P, M)
+    dz = np.stack(weights, axis=1) * output_gradient(dy, (z.shape[0], z.shape[2]))[:, None, :]  # (N, P, M)
     return np.einsum("npm,pmd->nd", dz, w), np.einsum("npm,nd->pmd", dz, x), dz.sum(axis=0)
 
 

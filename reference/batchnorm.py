@@ -1,6 +1,6 @@
 """Batch normalization for (N, D) and (N, C, H, W); statistics over every axis but 1.
 
-Train mode, M = number of elements per channel (N, or N H W):
+Train mode, M = number of elements per channel (N, or N H W; x is non-empty, so M >= 1):
     mu = mean(x),  var = mean((x - mu)^2)                  (biased, used to normalise)
     x_hat = (x - mu) / sqrt(var + eps),   y = gamma x_hat + beta
     running stats, by the ``bn_momentum`` convention with momentum m:
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import choice, float_array, positive
+from .arguments import choice, float_array, output_gradient, positive, real
 
 RUNNING_VAR = ("biased", "unbiased")
 MOMENTUM = ("old", "new")
@@ -40,9 +40,19 @@ def _check(x, gamma, beta, running_mean, running_var, eps):
         arr = float_array(value, name, ndim=1)
         if arr.shape != (c,):
             raise ValueError(f"{name}: expected shape ({c},) (one entry per channel of x), got {arr.shape}")
+        if name == "running_var" and np.any(arr < 0):
+            raise ValueError(f"running_var: expected non-negative variances, got {arr}")
         checked.append(arr.reshape(_channel_shape(x)))
     positive(eps, "eps")
     return x, *checked
+
+
+def _check_train(momentum: float, bn_running_var: str, bn_momentum: str) -> None:
+    """The train-mode keywords that forward and backward share."""
+    if not 0.0 <= real(momentum, "momentum") <= 1.0:
+        raise ValueError(f"momentum: expected a number in [0, 1], got {momentum!r}")
+    choice(bn_running_var, "bn_running_var", RUNNING_VAR)
+    choice(bn_momentum, "bn_momentum", MOMENTUM)
 
 
 def _batch_stats(x: np.ndarray, eps: float):
@@ -67,8 +77,7 @@ def batch_norm_train(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (y, new running_mean, new running_var)."""
     x, gamma, beta, r_mean, r_var = _check(x, gamma, beta, running_mean, running_var, eps)
-    if not 0.0 <= momentum <= 1.0:
-        raise ValueError(f"momentum: expected a number in [0, 1], got {momentum!r}")
+    _check_train(momentum, bn_running_var, bn_momentum)
     _axes, mu, var, x_hat = _batch_stats(x, eps)
     m = x.size // x.shape[1]
     if choice(bn_running_var, "bn_running_var", RUNNING_VAR) == "unbiased":
@@ -98,12 +107,12 @@ def batch_norm_train_backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of y only; the running-statistic arguments are accepted so forward and
     backward share one argument list, but carry no gradient."""
-    choice(bn_running_var, "bn_running_var", RUNNING_VAR)
-    choice(bn_momentum, "bn_momentum", MOMENTUM)
     x, gamma, _, _, _ = _check(x, gamma, beta, running_mean, running_var, eps)
+    _check_train(momentum, bn_running_var, bn_momentum)
+    dy = output_gradient(dy, x.shape)
     axes, _, var, x_hat = _batch_stats(x, eps)
     m = x.size // x.shape[1]
-    g = float_array(dy, "dy") * gamma
+    g = dy * gamma
     if m == 2:  # the centred data span the zero-mean space: all but eps cancels (module docstring)
         dx = (g - g.sum(axis=axes, keepdims=True) / 2) * (eps / (var + eps)) / np.sqrt(var + eps)
     else:
@@ -139,5 +148,5 @@ def batch_norm_eval_backward(
     x, gamma, _, r_mean, r_var = _check(x, gamma, beta, running_mean, running_var, eps)
     axes = tuple(i for i in range(x.ndim) if i != 1)
     inv_std = 1.0 / np.sqrt(r_var + eps)
-    dy = float_array(dy, "dy")
+    dy = output_gradient(dy, x.shape)
     return dy * gamma * inv_std, (dy * (x - r_mean) * inv_std).sum(axis=axes), dy.sum(axis=axes)

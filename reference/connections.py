@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import float_array, same_shape
+from .arguments import float_array, output_gradient, same_shape
+
+
+def _check_residual(x: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, fx = float_array(x, "x"), float_array(fx, "fx")
+    same_shape(x, fx, "x", "fx")
+    return x, fx
 
 
 def residual_add(x: np.ndarray, fx: np.ndarray) -> np.ndarray:
-    x, fx = float_array(x, "x"), float_array(fx, "fx")
-    same_shape(x, fx, "x", "fx")
+    x, fx = _check_residual(x, fx)
     return x + fx
 
 
 def residual_add_backward(dy: np.ndarray, x: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    dy = float_array(dy, "dy")
-    same_shape(np.asarray(x), dy, "x", "dy")
+    dy = output_gradient(dy, _check_residual(x, fx)[0].shape)
     return dy.copy(), dy.copy()
 
 
@@ -28,8 +32,10 @@ def _check_concat(xs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
         raise ValueError("xs: expected at least one array to concatenate")
     arrays = [float_array(x, f"xs[{i}]") for i, x in enumerate(xs)]
     head = arrays[0]
+    if head.ndim < 2:
+        raise ValueError(f"xs[0]: expected shape (N, C_0, ...), at least 2-D, got {head.shape}")
     for i, a in enumerate(arrays[1:], start=1):
-        if a.ndim != head.ndim or a.ndim < 2 or a.shape[:1] + a.shape[2:] != head.shape[:1] + head.shape[2:]:
+        if a.ndim != head.ndim or a.shape[:1] + a.shape[2:] != head.shape[:1] + head.shape[2:]:
             raise ValueError(
                 f"xs[{i}]: expected shape (N, C_i, ...) matching xs[0] {head.shape} except on axis 1, got {a.shape}"
             )
@@ -42,5 +48,7 @@ def channel_concat(*xs: np.ndarray) -> np.ndarray:
 
 def channel_concat_backward(dy: np.ndarray, *xs: np.ndarray) -> tuple[np.ndarray, ...]:
     arrays = _check_concat(xs)
-    bounds = np.cumsum([a.shape[1] for a in arrays])[:-1]
-    return tuple(np.split(float_array(dy, "dy"), bounds, axis=1))
+    channels = [a.shape[1] for a in arrays]
+    head = arrays[0].shape
+    dy = output_gradient(dy, (head[0], sum(channels), *head[2:]))
+    return tuple(np.split(dy, np.cumsum(channels)[:-1], axis=1))

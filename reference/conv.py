@@ -4,7 +4,8 @@
     y[n, k, i, j] = b[k] + sum_{c, p, q} w[k, c, p, q] *
                     x_pad[n, g(k) C/G + c, i s_h + p d_h, j s_w + q d_w]
 
-with G groups, stride s, zero padding and dilation d. Computed as im2col: the
+with G groups (dividing C and K), stride s >= 1, zero padding p >= 0 and dilation
+d >= 1; the dilated kernel must fit in the padded input. Computed as im2col: the
 windows of each group become columns (G, C/G KH KW, N H_out W_out), and the
 output is one batched matmul with the weights (G, K/G, C/G KH KW).
 
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._windows import crop, output_size, pad, scatter_windows, windows
-from .arguments import float_array, pair
+from ._windows import crop, output_size, pad, scatter_windows, stepped, windows
+from .arguments import float_array, integer, output_gradient, pair
 
 
 @dataclass(frozen=True)
@@ -39,26 +40,27 @@ def conv_geometry(x, w, b, stride, padding, dilation, groups) -> ConvGeometry:
     x = float_array(x, "x", ndim=4)
     w = float_array(w, "w", ndim=4)
     b = float_array(b, "b", ndim=1)
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"groups: expected a positive int, got {groups!r}")
+    groups = integer(groups, "groups", minimum=1)
     c, k = x.shape[1], w.shape[0]
     if c % groups or k % groups:
-        raise ValueError(f"groups: expected a divisor of both in-channels ({c}) and out-channels ({k}), got {groups}")
+        raise ValueError(
+            f"groups: expected a divisor of both x's in-channels ({c}) and w's out-channels ({k}), got {groups}"
+        )
     if w.shape[1] != c // groups:
         raise ValueError(
-            f"w: expected shape ({k}, {c // groups}, KH, KW) for {c} channels in {groups} group(s), got {w.shape}"
+            f"w: expected shape ({k}, {c // groups}, KH, KW) for x's {c} channels in groups={groups}, got {w.shape}"
         )
     if b.shape != (k,):
-        raise ValueError(f"b: expected shape ({k},) (one bias per output channel), got {b.shape}")
+        raise ValueError(f"b: expected shape ({k},) (one bias per output channel of w), got {b.shape}")
     s = pair(stride, "stride", 1)
     p = pair(padding, "padding", 0)
     d = pair(dilation, "dilation", 1)
     kernel = (w.shape[2], w.shape[3])
     out = (
-        output_size(x.shape[2], kernel[0], s[0], p[0], d[0], "H"),
-        output_size(x.shape[3], kernel[1], s[1], p[1], d[1], "W"),
+        output_size(x.shape[2], kernel[0], s[0], p[0], d[0], "H", "w"),
+        output_size(x.shape[3], kernel[1], s[1], p[1], d[1], "W", "w"),
     )
-    return ConvGeometry(s, p, d, kernel, int(groups), out)
+    return ConvGeometry(stepped(s, out), p, stepped(d, kernel), kernel, groups, out)
 
 
 def _columns(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
@@ -80,6 +82,7 @@ def conv2d(
     groups: int = 1,
 ) -> np.ndarray:
     geo = conv_geometry(x, w, b, stride, padding, dilation, groups)
+    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)  # checked by conv_geometry
     n, k, g = x.shape[0], w.shape[0], geo.groups
     cols = _columns(x, geo)  # (G, CgKK, N Ho Wo)
     y = w.reshape(g, k // g, -1) @ cols  # (G, Kg, N Ho Wo)
@@ -99,11 +102,10 @@ def conv2d_backward(
     groups: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     geo = conv_geometry(x, w, b, stride, padding, dilation, groups)
+    x, w = np.asarray(x), np.asarray(w)  # checked by conv_geometry
     n, c = x.shape[:2]
     k, g = w.shape[0], geo.groups
-    dy = float_array(dy, "dy", ndim=4)
-    if dy.shape != (n, k, *geo.out):
-        raise ValueError(f"dy: expected shape {(n, k, *geo.out)} (the output's), got {dy.shape}")
+    dy = output_gradient(dy, (n, k, *geo.out))
     dy_cols = dy.transpose(1, 0, 2, 3).reshape(g, k // g, -1)  # (G, Kg, N Ho Wo)
     dw = (dy_cols @ _columns(x, geo).transpose(0, 2, 1)).reshape(w.shape)  # (K, Cg, KH, KW)
     dcols = w.reshape(g, k // g, -1).transpose(0, 2, 1) @ dy_cols  # (G, CgKK, N Ho Wo)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._ties import max_weights
-from .arguments import float_array
+from .arguments import float_array, output_gradient
 
 
 def _broadcast(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -23,6 +23,11 @@ def _broadcast(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     except ValueError:
         raise ValueError(f"b: shape {b.shape} does not broadcast against a's shape {a.shape}") from None
     return a, b
+
+
+def _upstream(dz: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """dz, which must have the shape of the output z: a and b broadcast against each other."""
+    return output_gradient(dz, np.broadcast_shapes(a.shape, b.shape), "dz")
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -40,6 +45,7 @@ def add_gate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def add_gate_backward(dz: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a, b = _broadcast(a, b)
+    dz = _upstream(dz, a, b)
     return unbroadcast(dz, a.shape), unbroadcast(dz, b.shape)
 
 
@@ -50,6 +56,7 @@ def mul_gate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def mul_gate_backward(dz: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a, b = _broadcast(a, b)
+    dz = _upstream(dz, a, b)
     return unbroadcast(dz * b, a.shape), unbroadcast(dz * a, b.shape)
 
 
@@ -63,4 +70,5 @@ def max_gate_backward(
 ) -> tuple[np.ndarray, np.ndarray]:
     a, b = _broadcast(a, b)
     wa, wb = max_weights(np.broadcast_arrays(a, b), max_gate_tie, "max_gate_tie")
+    dz = _upstream(dz, a, b)
     return unbroadcast(dz * wa, a.shape), unbroadcast(dz * wb, b.shape)

@@ -9,6 +9,9 @@ conv (K, C, KH, KW): fan_in = C KH KW, fan_out = K KH KW.
     he_normal:      std = sqrt(2 / fan_in)
     he_uniform:     U(-a, a), a = sqrt(6 / fan_in)
 
+Every size in ``shape`` is an int >= 1 (so no fan is zero), ``seed`` an int >= 0,
+``scale`` and ``gain`` positive.
+
 The normal ones follow the ``init_normal`` convention, for the formula's std s:
 
     normal:              s N(0, 1)
@@ -24,7 +27,7 @@ import math
 
 import numpy as np
 
-from .arguments import choice, positive
+from .arguments import array_shape, choice, integer, positive
 
 NORMALS = ("normal", "truncated", "truncated_unscaled")
 # Std of a standard normal truncated to [-2, 2]; dividing by it restores unit variance.
@@ -32,7 +35,8 @@ TRUNCATED_STD = 0.87962566103423978
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(fan_in, fan_out) of a linear (M, D) or conv (K, C, KH, KW) weight."""
+    """(fan_in, fan_out) of a linear (M, D) or conv (K, C, KH, KW) weight: every size >= 1."""
+    shape = array_shape(shape)
     if len(shape) < 2:
         raise ValueError(f"shape: expected a weight shape of at least 2 dims (out, in, ...), got {shape}")
     receptive = math.prod(shape[2:])
@@ -49,8 +53,12 @@ def _truncated(rng: np.random.Generator, shape) -> np.ndarray:
     return draws
 
 
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(integer(seed, "seed", minimum=0))
+
+
 def _normal(shape, seed: int, std: float, init_normal: str) -> np.ndarray:
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     kind = choice(init_normal, "init_normal", NORMALS)
     if kind == "normal":
         return std * rng.standard_normal(shape)
@@ -59,11 +67,11 @@ def _normal(shape, seed: int, std: float, init_normal: str) -> np.ndarray:
 
 
 def _uniform(shape, seed: int, limit: float) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(-limit, limit, shape)
+    return _rng(seed).uniform(-limit, limit, shape)
 
 
 def small_random(*, shape: tuple[int, ...], seed: int, scale: float = 0.01) -> np.ndarray:
-    return positive(scale, "scale") * np.random.default_rng(seed).standard_normal(shape)
+    return positive(scale, "scale") * _rng(seed).standard_normal(array_shape(shape))
 
 
 def large_random(*, shape: tuple[int, ...], seed: int, scale: float = 1.0) -> np.ndarray:
@@ -72,11 +80,13 @@ def large_random(*, shape: tuple[int, ...], seed: int, scale: float = 1.0) -> np
 
 def xavier_normal(*, shape: tuple[int, ...], seed: int, gain: float = 1.0, init_normal: str = "normal") -> np.ndarray:
     fan_in, fan_out = fans(shape)
+    positive(gain, "gain")
     return _normal(shape, seed, gain * math.sqrt(2.0 / (fan_in + fan_out)), init_normal)
 
 
 def xavier_uniform(*, shape: tuple[int, ...], seed: int, gain: float = 1.0) -> np.ndarray:
     fan_in, fan_out = fans(shape)
+    positive(gain, "gain")
     return _uniform(shape, seed, gain * math.sqrt(6.0 / (fan_in + fan_out)))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import float_array
+from .arguments import float_array, output_gradient
 
 
 def _check(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -22,7 +22,7 @@ def _check(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.
     if w.shape[1] != x.shape[1]:
         raise ValueError(f"w: expected shape (M, {x.shape[1]}) to match x (N, {x.shape[1]}), got {w.shape}")
     if b.shape != (w.shape[0],):
-        raise ValueError(f"b: expected shape ({w.shape[0]},) (one bias per output), got {b.shape}")
+        raise ValueError(f"b: expected shape ({w.shape[0]},) (one bias per row of w), got {b.shape}")
     return x, w, b
 
 
@@ -35,17 +35,23 @@ def fully_connected_backward(
     dy: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x, w, b = _check(x, w, b)
-    dy = float_array(dy, "dy", ndim=2)
+    dy = output_gradient(dy, (x.shape[0], w.shape[0]))
     return dy @ w, dy.T @ x, dy.sum(axis=0)
+
+
+def _batch(x: np.ndarray) -> np.ndarray:
+    x = float_array(x, "x")
+    if x.ndim < 1:
+        raise ValueError(f"x: expected at least a 1-D array with a batch axis, got shape {x.shape}")
+    return x
 
 
 def flatten(x: np.ndarray) -> np.ndarray:
     """(N, ...) -> (N, prod(...)) in C order, as both frameworks flatten NCHW."""
-    x = float_array(x, "x")
-    if x.ndim < 1:
-        raise ValueError(f"x: expected at least a 1-D array with a batch axis, got shape {x.shape}")
+    x = _batch(x)
     return x.reshape(x.shape[0], -1)
 
 
 def flatten_backward(dy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
-    return (float_array(dy, "dy").reshape(np.shape(x)),)
+    x = _batch(x)
+    return (output_gradient(dy, (x.shape[0], x.size // x.shape[0])).reshape(x.shape),)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import choice, float_array, int_array, same_shape
+from .arguments import as_array, choice, float_array, int_array, output_gradient, same_shape
 from .softmax import log_softmax, shifted_exp, shifted_exp_rest
 
 REDUCTIONS = ("mean", "sum")
@@ -35,13 +35,15 @@ REDUCTIONS = ("mean", "sum")
 def _targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(labels, None) for integer labels (N,), or (None, probabilities (N, K))."""
     n, k = logits.shape
-    target = np.asarray(target)
-    if np.issubdtype(target.dtype, np.integer):
+    if np.issubdtype(as_array(target, "target").dtype, np.integer):
         labels = int_array(target, "target", ndim=1)
         if labels.shape[0] != n:
             raise ValueError(f"target: expected {n} labels (one per row of logits), got {labels.shape[0]}")
-        if labels.size and (labels.min() < 0 or labels.max() >= k):
-            raise ValueError(f"target: expected labels in [0, {k}), got values in [{labels.min()}, {labels.max()}]")
+        if labels.min() < 0 or labels.max() >= k:
+            raise ValueError(
+                f"target: expected labels in [0, {k}) (logits has {k} classes), "
+                f"got values in [{labels.min()}, {labels.max()}]"
+            )
         return labels, None
     probs = float_array(target, "target", ndim=2)
     same_shape(logits, probs, "logits", "target")
@@ -72,7 +74,7 @@ def cross_entropy_backward(
     """dz = dy * (softmax(z) sum(t) - t) / N for the mean (no 1/N for the sum)."""
     logits = float_array(logits, "logits", ndim=2)
     labels, probs = _targets(logits, target)
-    scale = np.asarray(dy, dtype=logits.dtype) * _scale(logits, reduction)
+    scale = np.asarray(output_gradient(dy, ()), dtype=logits.dtype) * _scale(logits, reduction)
     grad, total = shifted_exp(logits, axis=1)  # softmax = grad / total, (N, K)
     if labels is not None:
         rows = np.arange(len(labels))
@@ -116,4 +118,4 @@ def mse_backward(dy: np.ndarray, pred: np.ndarray, *, target: np.ndarray, reduct
     target = float_array(target, "target")
     same_shape(pred, target, "pred", "target")
     scale = 2.0 / pred.size if choice(reduction, "reduction", REDUCTIONS) == "mean" else 2.0
-    return (np.asarray(dy, dtype=pred.dtype) * scale * (pred - target),)
+    return (np.asarray(output_gradient(dy, ()), dtype=pred.dtype) * scale * (pred - target),)

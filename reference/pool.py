@@ -18,8 +18,8 @@ from functools import reduce
 import numpy as np
 
 from ._ties import max_weights
-from ._windows import crop, offsets, output_size, pad
-from .arguments import choice, float_array, pair
+from ._windows import crop, offsets, output_size, pad, stepped
+from .arguments import choice, float_array, output_gradient, pair
 
 COUNT_PAD = ("include", "exclude")
 NO_DILATION = (1, 1)
@@ -32,9 +32,18 @@ def pool_geometry(x, kernel_size, stride, padding):
     s = k if stride is None else pair(stride, "stride", 1)
     p = pair(padding, "padding", 0)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"padding: expected at most half the kernel size {k} per axis, got {padding!r}")
-    out = (output_size(x.shape[2], k[0], s[0], p[0], 1, "H"), output_size(x.shape[3], k[1], s[1], p[1], 1, "W"))
-    return k, s, p, out
+        raise ValueError(f"padding: expected at most half of kernel_size {k} per axis, got {padding!r}")
+    out = (
+        output_size(x.shape[2], k[0], s[0], p[0], 1, "H", "kernel_size"),
+        output_size(x.shape[3], k[1], s[1], p[1], 1, "W", "kernel_size"),
+    )
+    return k, stepped(s, out), p, out
+
+
+def _geometry(x, kernel_size, stride, padding):
+    """(x as an array, kernel, stride, padding, out), checked."""
+    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
+    return np.asarray(x), k, s, p, out
 
 
 def _slices(xp: np.ndarray, k, s, out) -> list[np.ndarray]:
@@ -50,23 +59,16 @@ def _scatter(parts: list[np.ndarray], x: np.ndarray, k, s, p, out) -> np.ndarray
     return np.ascontiguousarray(crop(dxp, p))
 
 
-def _check_dy(dy: np.ndarray, x: np.ndarray, out: tuple[int, int]) -> np.ndarray:
-    dy = float_array(dy, "dy", ndim=4)
-    if dy.shape != (*x.shape[:2], *out):
-        raise ValueError(f"dy: expected shape {(*x.shape[:2], *out)} (the output's), got {dy.shape}")
-    return dy
-
-
 def max_pool2d(x: np.ndarray, *, kernel_size, stride=None, padding=0) -> np.ndarray:
-    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
+    x, k, s, p, out = _geometry(x, kernel_size, stride, padding)
     return reduce(np.maximum, _slices(pad(x, p, -np.inf), k, s, out))
 
 
 def max_pool2d_backward(
     dy: np.ndarray, x: np.ndarray, *, kernel_size, stride=None, padding=0, maxpool_tie: str = "first"
 ) -> tuple[np.ndarray]:
-    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
-    dy = _check_dy(dy, x, out)
+    x, k, s, p, out = _geometry(x, kernel_size, stride, padding)
+    dy = output_gradient(dy, (*x.shape[:2], *out))
     weights = max_weights(_slices(pad(x, p, -np.inf), k, s, out), maxpool_tie, "maxpool_tie")
     return (_scatter([w * dy for w in weights], x, k, s, p, out),)
 
@@ -79,13 +81,14 @@ def _avg_divisor(x: np.ndarray, k, s, p, out, avgpool_count_pad: str) -> np.ndar
 
 
 def avg_pool2d(x: np.ndarray, *, kernel_size, stride=None, padding=0, avgpool_count_pad: str = "include") -> np.ndarray:
-    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
+    x, k, s, p, out = _geometry(x, kernel_size, stride, padding)
     return sum(_slices(pad(x, p), k, s, out)) / _avg_divisor(x, k, s, p, out, avgpool_count_pad)
 
 
 def avg_pool2d_backward(
     dy: np.ndarray, x: np.ndarray, *, kernel_size, stride=None, padding=0, avgpool_count_pad: str = "include"
 ) -> tuple[np.ndarray]:
-    k, s, p, out = pool_geometry(x, kernel_size, stride, padding)
-    share = _check_dy(dy, x, out) / _avg_divisor(x, k, s, p, out, avgpool_count_pad)  # (N, C, Ho, Wo)
+    x, k, s, p, out = _geometry(x, kernel_size, stride, padding)
+    divisor = _avg_divisor(x, k, s, p, out, avgpool_count_pad)
+    share = output_gradient(dy, (*x.shape[:2], *out)) / divisor  # (N, C, Ho, Wo)
     return (_scatter([share] * (k[0] * k[1]), x, k, s, p, out),)

@@ -2,14 +2,14 @@
 
 subtract_mean_image:   x - mean_n x             (the mean image, shape (C, H, W))
 subtract_channel_mean: x - mean_{n,h,w} x       (one mean per channel, as VGG)
-standardize_channels:  (x - mu_c) / (sigma_c + eps) per channel
+standardize_channels:  (x - mu_c) / (sigma_c + eps) per channel, eps > 0
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arguments import float_array
+from .arguments import float_array, positive
 
 
 def subtract_mean_image(x: np.ndarray) -> np.ndarray:
@@ -24,5 +24,6 @@ def subtract_channel_mean(x: np.ndarray) -> np.ndarray:
 
 def standardize_channels(x: np.ndarray, *, eps: float = 1e-8) -> np.ndarray:
     x = float_array(x, "x", ndim=4)
+    positive(eps, "eps")
     centred = x - x.mean(axis=(0, 2, 3), keepdims=True)
     return centred / (np.sqrt((centred * centred).mean(axis=(0, 2, 3), keepdims=True)) + eps)

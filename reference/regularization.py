@@ -6,13 +6,15 @@ L1:          R = l1 sum |w|                  dR/dw = l1 s(w)
 L2:          R = (l2 / 2) sum w^2            dR/dw = l2 w         (``l2_scale`` "half")
              R = l2 sum w^2                  dR/dw = 2 l2 w       (``l2_scale`` "full", Keras)
 elastic net: R = L1 + L2
+
+The strengths l1 and l2 are finite and >= 0.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arguments import choice, float_array
+from .arguments import choice, float_array, non_negative, output_gradient
 
 L2_SCALES = ("half", "full")
 SIGN_AT_ZERO = {"zero": 0.0, "one": 1.0, "minus_one": -1.0}
@@ -28,15 +30,9 @@ def _sign(w: np.ndarray, l1_grad_at_zero: str) -> np.ndarray:
     return np.where(w == 0, at_zero, np.sign(w))
 
 
-def _strength(value: float, name: str) -> float:
-    if float(value) < 0:
-        raise ValueError(f"{name}: expected a non-negative penalty strength, got {value!r}")
-    return float(value)
-
-
 def elastic_net_penalty(w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half") -> np.ndarray:
     w = float_array(w, "w")
-    value = _strength(l1, "l1") * np.abs(w).sum() + _strength(l2, "l2") * _l2_factor(l2_scale) * (w * w).sum()
+    value = non_negative(l1, "l1") * np.abs(w).sum() + non_negative(l2, "l2") * _l2_factor(l2_scale) * (w * w).sum()
     return np.asarray(value, dtype=w.dtype)
 
 
@@ -44,8 +40,8 @@ def elastic_net_penalty_backward(
     dy: np.ndarray, w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half", l1_grad_at_zero: str = "zero"
 ) -> tuple[np.ndarray]:
     w = float_array(w, "w")
-    grad = _strength(l1, "l1") * _sign(w, l1_grad_at_zero) + 2.0 * _strength(l2, "l2") * _l2_factor(l2_scale) * w
-    return (np.asarray(dy, dtype=w.dtype) * grad,)
+    grad = non_negative(l1, "l1") * _sign(w, l1_grad_at_zero) + 2.0 * non_negative(l2, "l2") * _l2_factor(l2_scale) * w
+    return (np.asarray(output_gradient(dy, ()), dtype=w.dtype) * grad,)
 
 
 def l1_penalty(w: np.ndarray, *, l1: float) -> np.ndarray:

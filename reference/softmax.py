@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import float_array, same_shape
+from .arguments import float_array, integer, output_gradient
 
 
 def _axis(x: np.ndarray, axis: int) -> int:
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"axis: expected an axis of a {x.ndim}-D array, got {axis}")
+    if not -x.ndim <= integer(axis, "axis") < x.ndim:
+        raise ValueError(f"axis: expected an axis of x, a {x.ndim}-D array, got {axis}")
     return axis
 
 
@@ -73,8 +73,7 @@ def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
 def softmax_backward(dy: np.ndarray, x: np.ndarray, *, axis: int = -1) -> tuple[np.ndarray]:
     """dx = y * (dy - <dy, y>) along ``axis``, as y * ((dy - dy_k) - <y, dy - dy_k>), k = argmax x."""
     y = softmax(x, axis=axis)
-    dy = float_array(dy, "dy")
-    same_shape(y, dy, "x", "dy")
+    dy = output_gradient(dy, y.shape)
     # <y, dy> - dy_k = <y, dy - dy_k> exactly (sum y = 1); at k, where y_k may be 1 - e^-50,
     # it is the whole of dx_k / y_k, and dy_k - <y, dy> computed as a difference keeps none of it
     shifted = dy - np.take_along_axis(dy, argmax_along(np.asarray(x), axis), axis=axis)
@@ -106,8 +105,7 @@ def log_softmax_backward(dy: np.ndarray, x: np.ndarray, *, axis: int = -1) -> tu
     k, _, e, rest = shifted_exp_rest(x, axis)
     total = 1.0 + rest
     y = e / total
-    dy = float_array(dy, "dy")
-    same_shape(y, dy, "x", "dy")
+    dy = output_gradient(dy, y.shape)
     dy_k = np.take_along_axis(dy, k, axis=axis)
     others = dy.copy()
     np.put_along_axis(others, k, 0.0, axis=axis)

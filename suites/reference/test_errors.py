@@ -8,6 +8,7 @@ import pytest
 from cnnbench.reference import (
     activations,
     batchnorm,
+    connections,
     conv,
     dropout,
     gates,
@@ -51,7 +52,7 @@ BAD = [
         "conv: kernel too large",
         lambda: conv.conv2d(x4, np.zeros((4, 3, 8, 8)), b4),
         ValueError,
-        r"kernel_size: .*larger than the padded input",
+        r"w: kernel extent 8 along H .*larger than the padded input",
     ),
     (
         "conv: channel mismatch",
@@ -116,6 +117,7 @@ BAD = [
         ValueError,
         r"reduction: expected one of 'mean', 'sum'",
     ),
+    ("concat: no arrays", lambda: connections.channel_concat(), ValueError, r"xs: expected at least one array"),
     ("mse: shapes", lambda: losses.mse(np.zeros(3), target=np.zeros(4)), ValueError, r"target: expected shape \(3,\)"),
     ("softmax: axis", lambda: softmax.softmax(np.zeros((2, 3)), axis=2), ValueError, r"axis: expected an axis"),
     (
