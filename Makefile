@@ -20,7 +20,9 @@ test: $(STAMP)  ## the test suites (parallel on all cores); SUITES=suites/refere
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# asv refuses to run until it knows the machine: record it once (defaults, no questions asked).
 bench: $(STAMP)  ## asv benchmarks against this environment
+	$(BIN)/asv machine --yes
 	$(BIN)/asv run --python=same --quick --show-stderr
 
 # The lock first, hash-checked; then the project itself, which is local and so carries no hash.
