@@ -274,9 +274,8 @@ def run_conformance(
     env = environment(numerics or {})
     record = record or (lambda kind, data: None)
     workers = [_worker(b, timeout) for b in backends]
-    total = sum(len(op.cases()) * len(directions(op)) for op in ops) * len(dtypes) * len(backends)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
-    bar = tqdm(total=total, unit="check", disable=None if progress else True, leave=False)
+    bar = tqdm(unit="check", disable=None if progress else True, leave=False)
     plan = _Plan(ops, dtypes, done or {}, record, threading.Event(), bar)
     try:
         infos = list(pool.map(_describe, workers, selectors))
@@ -284,6 +283,7 @@ def run_conformance(
             raise BackendClash("; ".join(clashes))
         for info in infos:
             record("backend", info)
+        bar.reset(total=sum(len(plan.checks(info)) for info in infos if info["ok"]))
         futures = [pool.submit(_run_backend, w, info, plan, timeout) for w, info in zip(workers, infos, strict=True)]
         try:
             per_backend = [f.result() for f in futures]
