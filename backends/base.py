@@ -88,7 +88,9 @@ class Backend:
     def _backward_by_vjp(self, name: str) -> Callable[..., Any] | None:
         """``<op>_backward`` through ``vjp``, for a forward the backend has, when it overrides ``vjp``."""
         forward = name.removesuffix("_backward")
-        if forward == name or type(self).vjp is Backend.vjp or not callable(getattr(self, forward, None)):
+        if forward == name or forward.startswith("_") or type(self).vjp is Backend.vjp:
+            return None
+        if not callable(getattr(self, forward, None)):
             return None
         return functools.partial(self.vjp, forward)
 

@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,14 @@ from .case_file import load_case
 from .conformance import DIRECTIONS, check, directions
 from .numerics import pinned_numerics
 from .results_file import SCHEMA, ResultsFile, read_records
-from .run_directory import RESULTS, RunDirectoryError, existing_run_directory, load_run, new_run_directory
+from .run_directory import (
+    RESULTS,
+    RunDirectoryError,
+    existing_run_directory,
+    load_run,
+    new_run_directory,
+    point_latest,
+)
 from .runner import BackendClash, Run, environment, result_key, run_conformance
 from .tolerance import DTYPES
 from .worker import DEFAULT_TIMEOUT
@@ -44,10 +52,6 @@ def _backends(names: Sequence[str] | None) -> list[LoadedBackend]:
         if not lb.ok:
             print(f"backend {lb.name}: {lb.reason}", file=sys.stderr)
     return loaded
-
-
-def _unknown(loaded: list[LoadedBackend]) -> list[str]:
-    return [lb.reason for lb in loaded if lb.reason.startswith("unknown backend")]
 
 
 def _runs_in(backend: Backend, name: str) -> list[str]:
@@ -121,27 +125,43 @@ def _selectors(names: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _resumed(path: str) -> tuple[Path, dict, dict]:
+    """An interrupted run's directory, its recorded selection, and its results by key."""
+    directory = existing_run_directory(path, "--resume")
+    records = read_records(directory / RESULTS)
+    selection = records[0].get("selection")
+    if not selection:
+        raise ValueError(f"--resume: {path} records no selection to continue")
+    return directory, selection, {result_key(r): r for r in Run.from_records(records).results}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    selectors = _selectors(args.backend)
     try:
-        directory = existing_run_directory(args.resume, "--resume") if args.resume else new_run_directory(args.out)
-        done = {}
         if args.resume:
-            done = {result_key(r): r for r in Run.from_records(read_records(directory / RESULTS)).results}
-    except (RunDirectoryError, ValueError) as exc:
+            if args.backend or args.op or args.dtype:
+                raise UsageError("--resume continues the run's own selection: give no --backend, --op or --dtype")
+            directory, selection, done = _resumed(args.resume)
+        else:
+            selection = {"backends": _selectors(args.backend), "ops": args.op or [], "dtypes": args.dtype or []}
+            directory, done = new_run_directory(args.out), {}
+    except (RunDirectoryError, ValueError, KeyError, TypeError) as exc:
         raise UsageError(str(exc)) from None
-    ops = [CATALOG[name] for name in args.op] if args.op else OPS
+    ops = [CATALOG[name] for name in selection["ops"]] or OPS
+    env = environment(args.numerics)
     results = ResultsFile(directory / RESULTS)
     if not args.resume:
-        results.append("run", {"schema": SCHEMA, "environment": environment(args.numerics)})
+        results.append("run", {"schema": SCHEMA, "environment": env, "selection": selection})
     try:
         run = run_conformance(
-            selectors, ops, args.dtype or DTYPES, args.numerics,
+            selection["backends"], ops, selection["dtypes"] or DTYPES, env,
             timeout=args.timeout, jobs=args.jobs, record=results.append, done=done, progress=True,
         )  # fmt: skip
     except BackendClash as exc:
+        if not args.resume:
+            shutil.rmtree(directory)  # nothing ran: leave no empty run behind
         raise UsageError(f"--backend: {exc}") from None
     paths = report.write(run, directory)
+    point_latest(directory)
     counts = {s: sum(r.status == s for r in run.results) for s in ("pass", "fail", "error", "not implemented")}
     print(f"{len(run.results)} checks: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for b in run.backends:
@@ -224,8 +244,9 @@ def parser() -> argparse.ArgumentParser:
     rn.add_argument("--backend", action="append", help=backend_help)
     rn.add_argument("--op", action="append", choices=sorted(CATALOG), metavar="OP", help="restrict to these ops")
     rn.add_argument("--dtype", action="append", choices=DTYPES, help="restrict to these dtypes")
-    rn.add_argument("--out", default=str(DEFAULT_OUT), help="runs go in a new directory under it (and OUT/latest)")
-    rn.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run in its directory")
+    where = rn.add_mutually_exclusive_group()
+    where.add_argument("--out", default=str(DEFAULT_OUT), help="runs go in a new directory under it (and OUT/latest)")
+    where.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run, with its own selection")
     rn.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per check (%(default)s)")
     rn.add_argument(
         "-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1, help="backends run at once (%(default)s)"

@@ -10,7 +10,8 @@ backends that merely share a precision limit do not agree that closely.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -39,20 +40,54 @@ def _distance(actual: dict[str, np.ndarray], expected: dict[str, np.ndarray]) ->
     return worst
 
 
-def peer_precision(peer: Backend, dtype: str) -> str:
-    """The dtype a peer runs the failing case in: float64 where it can."""
-    return "float64" if "float64" in peer.dtypes else dtype
+def own_outputs(backend: Backend, op: Op, case: Case, dtype: str, direction: str, dy) -> dict | None:
+    """The failing backend's outputs, as in its check; None if it cannot give them again."""
+    try:
+        return execute(backend, op, case, dtype, direction, dy)
+    except (Exception, SystemExit):
+        return None
 
 
-def suspect(
-    name: str, ours: dict[str, np.ndarray], expected: dict[str, np.ndarray], peers: Iterable[tuple[str, str, dict]]
+def peer_outputs(peer: Backend, op: Op, case: Case, dtype: str, direction: str, dy) -> tuple[str, dict] | None:
+    """(precision, outputs) of a peer on the case rounded to ``dtype``, in float64 where it runs
+    it; None when it cannot run the case (then it has no say)."""
+    precision = "float64" if "float64" in peer.dtypes else dtype
+    try:
+        return precision, execute(peer, op, rounded_case(case, dtype), precision, direction, dy)
+    except (Exception, SystemExit):
+        return None
+
+
+Outputs = Callable[[np.ndarray | None], dict | None]
+PeerOutputs = Callable[[np.ndarray | None], tuple[str, dict] | None]
+
+
+def cross_check(
+    name: str,
+    ours: Outputs,
+    peers: Iterable[tuple[str, PeerOutputs]],
+    reference: Backend,
+    op: Op,
+    case: Case,
+    dtype: str,
+    direction: str,
 ) -> str:
-    """A sentence naming the reference as the suspect, or "": ``peers`` are (name, precision,
-    outputs) of the other independent backends on the same rounded case and ``dy``."""
-    our_error = _distance(ours, expected)
-    for peer, precision, theirs in peers:
+    """A sentence naming the reference as the suspect, or "" when nothing points at it. ``ours``
+    and each peer's function give outputs for the upstream gradient ``dy`` (the backends may
+    live in this process or in workers)."""
+    dy = upstream(reference, op, case, dtype, direction)
+    expected = expected_outputs(reference, op, case, dtype, direction, dy)
+    mine = ours(dy)
+    if mine is None:
+        return ""
+    our_error = _distance(mine, expected)
+    for peer, outputs in peers:
+        got = outputs(dy)
+        if got is None:
+            continue
+        precision, theirs = got
         their_error = _distance(theirs, expected)
-        between = _distance(ours, theirs)
+        between = _distance(mine, theirs)
         if min(our_error, their_error) > 0 and between <= AGREEMENT * min(our_error, their_error):
             return (
                 f"{name} and {peer} ({precision}) agree with each other (error {between:.3g}) far "
@@ -60,17 +95,6 @@ def suspect(
                 f"the reference is the suspect"
             )
     return ""
-
-
-def _peer_outputs(others: Iterable[Backend], backend: Backend, op: Op, case: Case, dtype: str, direction: str, dy):
-    for other in others:
-        if other is backend or isinstance(other, NumpyBackend):
-            continue
-        precision = peer_precision(other, dtype)
-        try:
-            yield other.name, precision, execute(other, op, rounded_case(case, dtype), precision, direction, dy)
-        except Exception:  # a peer that cannot run the case has no say
-            continue
 
 
 def reference_suspect(
@@ -82,9 +106,11 @@ def reference_suspect(
     direction: str,
     reference: Backend | None = None,
 ) -> str:
-    """``suspect`` for backends in this process."""
-    ref = reference or reference_for(backend)
-    dy = upstream(ref, op, case, dtype, direction)
-    expected = expected_outputs(ref, op, case, dtype, direction, dy)
-    ours = execute(backend, op, case, dtype, direction, dy)
-    return suspect(backend.name, ours, expected, _peer_outputs(others, backend, op, case, dtype, direction, dy))
+    """``cross_check`` for backends in this process (NumPy backends are not independent peers)."""
+    peers = [
+        (other.name, functools.partial(peer_outputs, other, op, case, dtype, direction))
+        for other in others
+        if other is not backend and not isinstance(other, NumpyBackend)
+    ]
+    ours = functools.partial(own_outputs, backend, op, case, dtype, direction)
+    return cross_check(backend.name, ours, peers, reference or reference_for(backend), op, case, dtype, direction)

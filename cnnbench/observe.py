@@ -165,9 +165,3 @@ def conventions_of(ops: Iterable[Op]) -> list[str]:
     """The conventions the given ops sit on, in the order of ``CONVENTIONS``."""
     used = {name for op in ops for name in op.conventions}
     return [name for name in CONVENTIONS if name in used]
-
-
-def observe_all(backend: Backend, ops: Iterable[Op] = OPS) -> dict[str, Observation]:
-    """Observations of every convention the given ops sit on (by default, every convention)."""
-    ops = list(ops)
-    return {name: observe(backend, name, ops=ops) for name in conventions_of(ops)}

@@ -201,11 +201,16 @@ def to_html(run: Run) -> str:
 
 
 def _replace_atomically(path: Path, text: str) -> None:
-    """``path`` holds either its old content or all of ``text``, never a part."""
+    """``path`` holds either its old content or all of ``text``, never a part (mode 0644)."""
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
     ) as f:
-        f.write(text)
+        try:
+            f.write(text)
+        except BaseException:
+            os.unlink(f.name)
+            raise
+    os.chmod(f.name, 0o644)
     os.replace(f.name, path)
 
 

@@ -1,19 +1,21 @@
 """A run on disk as it happens: JSON Lines, one record per line, appended and flushed.
 
-    {"kind": "run", "schema": 1, "environment": {...}}     first line
+    {"kind": "run", "schema": 1, "environment": {...}, "selection": {...}}    first line
     {"kind": "result", ...Result fields...}                 one per check, as it finishes
     {"kind": "backend", ...describe + conventions...}       one per backend, when it is done
 
 Every line is strict JSON: a non-finite float is written as the string "inf", "-inf"
 or "nan" and read back as the float. An interrupted run leaves whole lines (and at
-worst one torn last line, which reading ignores): ``read_run`` rebuilds the run from
-them and ``cnnbench run --resume`` continues it.
+worst one torn last line, which reading ignores): ``Run.from_records`` rebuilds the run from
+them and ``cnnbench run --resume`` continues it. (A backend is recorded when it loads
+and again when it is done; readers keep the last.)
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -62,9 +64,9 @@ class ResultsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        if text and not text.endswith("\n"):
-            path.write_text(text[: text.rfind("\n") + 1], encoding="utf-8")
+        data = path.read_bytes() if path.exists() else b""
+        if data and not data.endswith(b"\n"):
+            os.truncate(path, data.rfind(b"\n") + 1)
 
     def append(self, kind: str, record: dict) -> None:
         line = dumps({"kind": kind, **record}) + "\n"
@@ -76,7 +78,7 @@ class ResultsFile:
 def read_records(path: Path) -> list[dict]:
     """Every whole record of a results file; a torn last line (an interrupted write) is dropped.
     Raises ValueError naming the file when it is not a cnnbench results file of this schema."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").removesuffix("\n").split("\n")  # records may hold U+2028
     records = []
     for number, line in enumerate(lines, 1):
         try:

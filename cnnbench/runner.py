@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import functools
 import os
 import platform
 import subprocess
@@ -26,13 +27,13 @@ from cnnbench.backends.registry import LoadedBackend
 from cnnbench.reference.cases import Case
 from cnnbench.reference.catalog import CATALOG, OPS, Op
 
-from .conformance import Result, directions, expected_outputs, reference_for_conventions, upstream
-from .crosscheck import suspect
+from .conformance import Result, directions, reference_for_conventions
+from .crosscheck import cross_check
 from .observe import conventions_of
 from .results_file import SCHEMA, finite_json, result_from_json, result_to_json
 from .tasks import check_one, describe, observe_one, own_outputs, peer_outputs
 from .tolerance import DTYPES
-from .worker import DEFAULT_TIMEOUT, InProcess, Isolated, TaskFailed
+from .worker import DEFAULT_TIMEOUT, LOAD_TIMEOUT, InProcess, Isolated, TaskFailed
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 OBSERVE_TIMEOUT_FACTOR = 10  # observing a convention runs up to a few dozen checks in one call
@@ -108,7 +109,8 @@ def _git(*args: str) -> str:
 def environment(numerics: Mapping[str, str]) -> dict[str, str]:
     """Date, machine, Python, cnnbench's version and commit (with a dirty flag), and the pinned
     numeric settings (``cnnbench.numerics``)."""
-    commit = _git("rev-parse", "--short", "HEAD")
+    own_checkout = _git("rev-parse", "--show-toplevel") == str(PACKAGE_DIR.parent)  # not a project around a venv
+    commit = _git("rev-parse", "--short", "HEAD") if own_checkout else ""
     if commit and _git("status", "--porcelain", "--untracked-files=no"):
         commit += " (dirty)"
     return {
@@ -125,8 +127,8 @@ def result_key(r: Result) -> Key:
     return (r.backend, r.op, r.case, r.dtype, r.direction)
 
 
-def _worker(backend: LoadedBackend | str, timeout: float) -> InProcess | Isolated:
-    return InProcess(backend) if isinstance(backend, LoadedBackend) else Isolated(backend, timeout)
+def _worker(backend: LoadedBackend | str, timeout: float, load_timeout: float) -> InProcess | Isolated:
+    return InProcess(backend) if isinstance(backend, LoadedBackend) else Isolated(backend, timeout, load_timeout)
 
 
 @dataclass
@@ -203,6 +205,8 @@ def _run_backend(worker: InProcess | Isolated, info: dict, plan: _Plan, timeout:
         try:
             seen = worker.call(observe_one, convention, sitting, timeout=OBSERVE_TIMEOUT_FACTOR * timeout)
         except TaskFailed as exc:
+            if plan.stop.is_set():
+                return results
             seen = {"error": f"observing {convention}: {exc}"}
         info["conventions"][convention] = info["conventions"][convention] | seen
     plan.record("backend", info)
@@ -211,50 +215,46 @@ def _run_backend(worker: InProcess | Isolated, info: dict, plan: _Plan, timeout:
 
 def _with_suspects(results: list[Result], infos: dict[str, dict], workers: dict) -> list[Result]:
     """The three-way cross-check's verdict appended to each failure where it suspects the reference."""
+    cases = {}
     out = []
     for r in results:
         if r.status == "fail":
-            r = _cross_checked(r, infos, workers)
+            if r.op not in cases:
+                cases[r.op] = {c.name: c for c in CATALOG[r.op].cases()}
+            case = cases[r.op].get(r.case)
+            verdict = case and _cross_check(r, case, infos, workers)
+            r = dataclasses.replace(r, detail=f"{r.detail}\n{verdict}") if verdict else r
         out.append(r)
     return out
 
 
-def _cross_checked(r: Result, infos: dict[str, dict], workers: dict) -> Result:
-    op = CATALOG[r.op]
-    case = next((c for c in op.cases() if c.name == r.case), None)
-    if case is None:
-        return r
-    declared = {name: seen["declared"] for name, seen in infos[r.backend]["conventions"].items()}
-    ref = reference_for_conventions(declared)
-    dy = upstream(ref, op, case, r.dtype, r.direction)
-    expected = expected_outputs(ref, op, case, r.dtype, r.direction, dy)
-    try:
-        ours = workers[r.backend].call(own_outputs, r.op, case, r.dtype, r.direction, dy)
-    except TaskFailed:
-        return r
-    if ours is None:
-        return r
-    peers = []
-    for name, info in infos.items():
-        if name == r.backend or not info["ok"] or info.get("is_reference"):
-            continue
+def _cross_check(r: Result, case: Case, infos: dict[str, dict], workers: dict) -> str:
+    def through(worker: InProcess | Isolated, task: Callable, dy):
         try:
-            theirs = workers[name].call(peer_outputs, r.op, case, r.dtype, r.direction, dy)
+            return worker.call(task, r.op, case, r.dtype, r.direction, dy)
         except TaskFailed:
-            continue
-        if theirs is not None:
-            peers.append((name, *theirs))
-    verdict = suspect(r.backend, ours, expected, peers)
-    return dataclasses.replace(r, detail=f"{r.detail}\n{verdict}") if verdict else r
+            return None
+
+    declared = {name: seen["declared"] for name, seen in infos[r.backend]["conventions"].items()}
+    peers = [
+        (name, functools.partial(through, workers[name], peer_outputs))
+        for name, info in infos.items()
+        if name != r.backend and info["ok"] and not info.get("is_reference")
+    ]
+    ours = functools.partial(through, workers[r.backend], own_outputs)
+    return cross_check(
+        r.backend, ours, peers, reference_for_conventions(declared), CATALOG[r.op], case, r.dtype, r.direction
+    )
 
 
 def run_conformance(
     backends: Iterable[LoadedBackend | str],
     ops: Iterable[Op] = OPS,
     dtypes: Iterable[str] = DTYPES,
-    numerics: Mapping[str, str] | None = None,
+    env: dict[str, str] | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    load_timeout: float = LOAD_TIMEOUT,
     jobs: int = 1,
     record: Callable[[str, dict], None] | None = None,
     done: Mapping[Key, Result] | None = None,
@@ -262,21 +262,24 @@ def run_conformance(
 ) -> Run:
     """Every check of ``ops`` in ``dtypes`` on each backend, and its conventions observed.
 
-    ``backends``: selectors (each loaded in a worker process of its own, every call under
-    ``timeout`` seconds) or already loaded backends (run in this process). ``jobs`` backends
+    ``backends``: selectors (each loaded in a worker process of its own under ``load_timeout``
+    seconds, every call under ``timeout``) or already loaded backends (run in this process). ``jobs`` backends
     run at a time. ``record(kind, data)`` receives each result and backend as it is done;
-    results in ``done`` (a resumed run) are kept, not rerun. ``numerics`` are the settings
-    ``pinned_numerics`` yielded, for the report. On KeyboardInterrupt the run stops, keeps
-    what finished, and returns it with ``environment["interrupted"]``.
+    results in ``done`` (a resumed run) are kept, not rerun. ``env`` is the run's
+    ``environment(...)`` (default: with no pinned numerics recorded). On KeyboardInterrupt
+    the run stops, keeps what finished, and returns it with ``environment["interrupted"]``.
     """
     backends, ops, dtypes = list(backends), list(ops), list(dtypes)
     selectors = [b.selector if isinstance(b, LoadedBackend) else b for b in backends]
-    env = environment(numerics or {})
+    env = dict(env) if env is not None else environment({})
     record = record or (lambda kind, data: None)
-    workers = [_worker(b, timeout) for b in backends]
+    workers = [_worker(b, timeout, load_timeout) for b in backends]
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
     bar = tqdm(unit="check", disable=None if progress else True, leave=False)
     plan = _Plan(ops, dtypes, done or {}, record, threading.Event(), bar)
+    infos: list[dict] = []
+    futures: list[concurrent.futures.Future] = []
+    results: list[Result] = []
     try:
         infos = list(pool.map(_describe, workers, selectors))
         if clashes := name_clashes(infos):
@@ -285,21 +288,18 @@ def run_conformance(
             record("backend", info)
         bar.reset(total=sum(len(plan.checks(info)) for info in infos if info["ok"]))
         futures = [pool.submit(_run_backend, w, info, plan, timeout) for w, info in zip(workers, infos, strict=True)]
-        try:
-            per_backend = [f.result() for f in futures]
-        except KeyboardInterrupt:
-            plan.stop.set()
-            for w in workers:
-                w.close()
-            per_backend = [f.result() for f in futures]
-            env["interrupted"] = "yes: the results are those finished before the interrupt"
-        results = [r for rs in per_backend for r in rs]
-        if not plan.stop.is_set():
-            by_name = {info["name"]: info for info in infos}
-            results = _with_suspects(results, by_name, dict(zip(by_name, workers, strict=True)))
+        results = [r for f in futures for r in f.result()]
+        by_name = {info["name"]: info for info in infos}
+        results = _with_suspects(results, by_name, dict(zip(by_name, workers, strict=True)))
+    except KeyboardInterrupt:
+        plan.stop.set()
+        for w in workers:
+            w.close()  # each backend's thread then ends, keeping what it finished
+        results = [r for f in futures for r in f.result()] if futures else []
+        env["interrupted"] = "yes: the results are those finished before the interrupt"
     finally:
         bar.close()
-        pool.shutdown()
         for w in workers:
             w.close()
+        pool.shutdown()
     return Run(results, infos, env)

@@ -20,8 +20,8 @@ from cnnbench.reference.cases import Case
 from cnnbench.reference.catalog import CATALOG
 from cnnbench.reference.conventions import validate
 
-from .conformance import Result, check, execute, rounded_case
-from .crosscheck import peer_precision
+from . import crosscheck
+from .conformance import Result, check
 from .observe import observe
 from .tolerance import DTYPES
 
@@ -39,8 +39,9 @@ def _raised(what: str, exc: BaseException) -> str:
 
 def _origin(spec: str) -> dict[str, str]:
     """Where a backend's code comes from: its module's file and its distribution's version."""
-    module = sys.modules.get(spec.partition(":")[0])
-    top = spec.partition(".")[0]
+    module_name = spec.partition(":")[0]
+    module = sys.modules.get(module_name)
+    top = module_name.partition(".")[0]
     dists = importlib.metadata.packages_distributions().get(top, [])
     versions = ", ".join(f"{d} {importlib.metadata.version(d)}" for d in dists)
     return {"module": str(getattr(module, "__file__", "") or ""), "distribution": versions or "not installed"}
@@ -77,7 +78,8 @@ def check_one(loaded: LoadedBackend, op: str, case: Case, dtype: str, direction:
     try:
         result = check(loaded.backend, CATALOG[op], case, dtype, direction, loaded.selector)
     except BaseException as exc:
-        return Result(loaded.name, op, case.name, dtype, direction, "error", detail=_raised("the check", exc))
+        detail = _raised("the check", exc)
+        return Result(loaded.name, op, case.name, dtype, direction, "error", detail=detail, selector=loaded.selector)
     return dataclasses.replace(result, detail=bounded(result.detail))
 
 
@@ -98,20 +100,12 @@ def observe_one(loaded: LoadedBackend, convention: str, ops: list[str]) -> dict:
 def peer_outputs(
     loaded: LoadedBackend, op: str, case: Case, dtype: str, direction: str, dy: np.ndarray | None
 ) -> tuple[str, dict[str, np.ndarray]] | None:
-    """For the cross-check: (precision, outputs) on the case rounded to ``dtype``; None if it cannot run it."""
-    b = loaded.backend
-    precision = peer_precision(b, dtype)
-    try:
-        return precision, execute(b, CATALOG[op], rounded_case(case, dtype), precision, direction, dy)
-    except BaseException:
-        return None
+    """For the cross-check: ``crosscheck.peer_outputs`` of this worker's backend."""
+    return crosscheck.peer_outputs(loaded.backend, CATALOG[op], case, dtype, direction, dy)
 
 
 def own_outputs(
     loaded: LoadedBackend, op: str, case: Case, dtype: str, direction: str, dy: np.ndarray | None
 ) -> dict[str, np.ndarray] | None:
-    """For the cross-check: the failing backend's outputs, as in its check."""
-    try:
-        return execute(loaded.backend, CATALOG[op], case, dtype, direction, dy)
-    except BaseException:
-        return None
+    """For the cross-check: ``crosscheck.own_outputs`` of this worker's backend."""
+    return crosscheck.own_outputs(loaded.backend, CATALOG[op], case, dtype, direction, dy)

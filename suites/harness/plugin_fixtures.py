@@ -157,9 +157,11 @@ VANDAL = textwrap.dedent('''
 
 
 def write_unruly(root: Path) -> Path:
-    """``unruly/`` and ``vandal/`` (importing it breaks the reference in that process: never import
-    it into the test process) beside the other plug-ins."""
-    for name, source in (("unruly", UNRULY), ("vandal", VANDAL)):
+    """``unruly/``, ``vandal/`` (importing it breaks the reference in that process), and
+    ``crashonimport/`` and ``hangonimport/`` beside the other plug-ins: never import the last
+    three into the test process."""
+    importers = {"crashonimport": "import os\nos._exit(5)\n", "hangonimport": "import time\ntime.sleep(600)\n"}
+    for name, source in (("unruly", UNRULY), ("vandal", VANDAL), *importers.items()):
         (root / name).mkdir()
         (root / name / "__init__.py").write_text(source)
     return root

@@ -9,6 +9,7 @@ import pytest
 from cnnbench.backends.registry import load
 from cnnbench.reference.catalog import CATALOG
 from cnnbench.runner import BackendClash, run_conformance
+from cnnbench.worker import Isolated
 from suites.harness.plugin_fixtures import write_plugin, write_unruly
 
 SCHEDULES = [CATALOG[name] for name in ("exponential_decay", "step_decay", "inverse_time_decay", "cosine_decay")]
@@ -84,3 +85,27 @@ def test_two_backends_with_one_name_are_refused(plugin_path):
 def test_a_plugin_that_takes_a_builtin_name_does_not_load(plugin_path):
     lb = load("unruly:Nameless")
     assert not lb.ok and "reports the name 'numpy' of the built-in" in lb.reason
+
+
+def test_a_backend_that_crashes_or_hangs_on_import_costs_only_itself(plugin_path):
+    run = run_conformance(
+        ["crashonimport:B", "hangonimport:B", "numpy"], [CATALOG["relu"]], ["float64"], load_timeout=30
+    )
+    crash, hang, numpy = run.backends
+    assert not crash["ok"] and crash["reason"] == "failed to load: crashed: exit code 5"
+    assert not hang["ok"] and hang["reason"] == "failed to load: timed out after 30 s"
+    assert numpy["ok"] and {r.backend for r in run.results} == {"numpy"} and all(r.passed for r in run.results)
+
+
+def _torch_numerics(loaded) -> list[bool]:
+    import torch
+
+    return [torch.backends.cudnn.allow_tf32, torch.are_deterministic_algorithms_enabled()]
+
+
+def test_a_worker_runs_with_the_numerics_pinned():
+    worker = Isolated("numpy")
+    try:
+        assert worker.call(_torch_numerics) == [False, True]
+    finally:
+        worker.close()

@@ -66,7 +66,8 @@ import json, os, pkgutil, importlib, sys
 import cnnbench, cnnbench.reference, cnnbench.backends, suites
 from cnnbench.backends.registry import discover
 from cnnbench.numerics import pinned_numerics
-pinned_numerics().__enter__()  # Triton interpreted where there is no GPU, as in a run
+pinned = pinned_numerics()  # kept: Triton interpreted where there is no GPU, as in a run
+pinned.__enter__()
 loaded = [b.name for b in discover() if b.ok]  # first: the frameworks in the order that loads them all
 for package in (cnnbench, cnnbench.reference, cnnbench.backends, suites):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):

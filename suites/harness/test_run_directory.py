@@ -60,7 +60,7 @@ def test_an_interrupted_run_is_rebuilt_and_resumed(tmp_path, capsys):
     assert len([r for r in read_records(run / "results.jsonl") if r["kind"] == "result"]) == 2
 
     assert main(["report", "--from", str(run)]) == 0  # what finished can be reported
-    assert main(["run", "--resume", str(run), "--backend", "numpy", *RELU]) == 0
+    assert main(["run", "--resume", str(run)]) == 0  # with the run's own selection
     records = read_records(run / "results.jsonl")
     assert len([r for r in records if r["kind"] == "result"]) == len(results)  # only the missing ones ran again
     assert f"{len(results)} checks" in capsys.readouterr().out
@@ -71,7 +71,8 @@ def test_an_interrupted_run_is_rebuilt_and_resumed(tmp_path, capsys):
     [
         (["run", "--backend", "numpy", "--out", ""], "--out: expected a directory, got an empty path"),
         (["run", "--backend", "numpy", "--out", "{file}/runs"], "--out: cannot write runs under"),
-        (["run", "--backend", "numpy", "--resume", "{tmp}"], "--resume: "),
+        (["run", "--resume", "{tmp}"], "--resume: "),
+        (["run", "--resume", "{tmp}", "--op", "relu"], "--resume continues the run's own selection"),
         (["report", "--from", "{tmp}/missing.json"], "--from: cannot read"),
         (["report", "--from", "{file}.json"], "does not hold a cnnbench run"),
         (["report", "--from", "{tmp}/wrong.json"], "does not hold a cnnbench run: not a cnnbench run of schema 1"),
