@@ -46,7 +46,14 @@ from .worker import DEFAULT_TIMEOUT
 DEFAULT_OUT = Path("reports/runs")
 
 
+def _refuse_plugin_clashes() -> None:
+    """An installed entry point that takes a built-in's name is a usage error, in every command."""
+    if clashes := plugin_clashes():
+        raise UsageError("; ".join(clashes))
+
+
 def _backends(names: Sequence[str] | None) -> list[LoadedBackend]:
+    _refuse_plugin_clashes()
     loaded = discover(names)
     for lb in loaded:
         if not lb.ok:
@@ -114,8 +121,7 @@ class UsageError(Exception):
 def _selectors(names: Sequence[str] | None) -> list[str]:
     """The backends to run: those named (checked to be known or module:attr), else every known one."""
     specs = known_specs()
-    if clashes := plugin_clashes():
-        raise UsageError("; ".join(clashes))
+    _refuse_plugin_clashes()
     if not names:
         return list(specs)
     unknown = [n for n in names if n not in specs and ":" not in n]
@@ -179,6 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    _refuse_plugin_clashes()
     lb = load(args.backend)
     if not lb.ok:
         print(f"backend {args.backend}: {lb.reason}", file=sys.stderr)

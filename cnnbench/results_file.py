@@ -17,7 +17,7 @@ import json
 import math
 import os
 import threading
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,6 @@ def finite_json(value: Any) -> Any:
 def dumps(value: Any, **kwargs: Any) -> str:
     """Strict JSON (no NaN or Infinity tokens)."""
     return json.dumps(finite_json(value), allow_nan=False, ensure_ascii=False, **kwargs)
-
-
-def result_to_json(result: Result) -> dict:
-    return finite_json(asdict(result))
 
 
 def result_from_json(data: dict) -> Result:

@@ -30,7 +30,7 @@ from cnnbench.reference.catalog import CATALOG, OPS, Op
 from .conformance import Result, directions, reference_for_conventions
 from .crosscheck import cross_check
 from .observe import conventions_of
-from .results_file import SCHEMA, finite_json, result_from_json, result_to_json
+from .results_file import SCHEMA, finite_json, result_from_json
 from .tasks import check_one, describe, observe_one, own_outputs, peer_outputs
 from .tolerance import DTYPES
 from .worker import DEFAULT_TIMEOUT, LOAD_TIMEOUT, InProcess, Isolated, TaskFailed
@@ -55,7 +55,7 @@ class Run:
                 "schema": SCHEMA,
                 "environment": self.environment,
                 "backends": self.backends,
-                "results": [result_to_json(r) for r in self.results],
+                "results": [dataclasses.asdict(r) for r in self.results],
             }
         )
 
@@ -195,7 +195,7 @@ def _run_backend(worker: InProcess | Isolated, info: dict, plan: _Plan, timeout:
             if plan.stop.is_set():
                 return results  # the worker was stopped under this check: not its result
             result = Result(*key, "error", detail=str(exc), selector=info["selector"])
-        plan.record("result", result_to_json(result))
+        plan.record("result", dataclasses.asdict(result))  # made strict JSON by the writer
         results.append(result)
         plan.bar.update()
     for convention in conventions_of(plan.ops):

@@ -122,3 +122,16 @@ def test_strict_fails_a_run_whose_named_backend_did_not_load(plugin_path, tmp_pa
     assert main(["run", "--backend", "numpy", "--backend", "brokenplug:Backend", *RELU, "--out", str(tmp_path),
                  "--strict"]) == 1  # fmt: skip
     assert main(["run", "--backend", "numpy", *RELU, "--out", str(tmp_path), "--strict"]) == 0
+
+
+@pytest.mark.parametrize("command", [["list"], ["run", "--op", "relu"], ["check", "--backend", "numpy", "--op", "relu",
+                                     "--case", "x", "--dtype", "float64"]])  # fmt: skip
+def test_an_entry_point_that_takes_a_builtin_name_is_refused(plugin_path, command, tmp_path, capsys):
+    dist = plugin_path / "impostor-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: impostor\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[cnnbench.backends]\ntorch = tinyplug:TinyBackend\n")
+    assert main([*command, *(["--out", str(tmp_path / "runs")] if command[0] == "run" else [])]) == 2
+    err = capsys.readouterr().err
+    assert "the entry point 'torch' (tinyplug:TinyBackend) takes the name of the built-in 'torch'" in err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
