@@ -20,6 +20,8 @@ import numpy as np
 
 from cnnbench.reference.cases import Case
 
+from .atomic import replace_atomically
+
 CASE_DIR = Path(".cnnbench") / "cases"
 
 
@@ -59,9 +61,7 @@ def save_case(case: Case, op: str, directory: Path = CASE_DIR) -> Path:
     path = Path(directory) / f"{op}-{hashlib.sha256(data).hexdigest()[:12]}.npz"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        replace_atomically(path, data)
     return path
 
 

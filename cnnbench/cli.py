@@ -220,12 +220,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         run = load_run(args.source)
     except RunDirectoryError as exc:
         raise UsageError(str(exc)) from None
-    source = Path(args.source)
-    out = Path(args.out) if args.out else (source.parent if source.is_file() else source)
-    if not str(args.out if args.out is not None else out).strip():
+    if args.out is not None and not args.out.strip():
         raise UsageError("--out: expected a directory, got an empty path")
-    same_place = out.resolve() == (source.parent if source.is_file() else source).resolve()
-    if (out / "conformance.md").exists() and not same_place and not args.force:
+    source = Path(args.source)
+    run_directory = source.parent if source.is_file() else source
+    out = Path(args.out) if args.out is not None else run_directory
+    if (out / "conformance.md").exists() and out.resolve() != run_directory.resolve() and not args.force:
         raise UsageError(f"--out: {out} already holds a report; add --force to replace it")
     try:
         paths = report.write(run, out)

@@ -9,14 +9,13 @@ convention table, failures with reproducers, and backends that did not load.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from cnnbench.reference.catalog import OPS
 from cnnbench.reference.conventions import CONVENTIONS
 
+from .atomic import replace_atomically
 from .conformance import Result
 from .results_file import dumps
 from .runner import Run
@@ -200,24 +199,10 @@ def to_html(run: Run) -> str:
     )
 
 
-def _replace_atomically(path: Path, text: str) -> None:
-    """``path`` holds either its old content or all of ``text``, never a part (mode 0644)."""
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as f:
-        try:
-            f.write(text)
-        except BaseException:
-            os.unlink(f.name)
-            raise
-    os.chmod(f.name, 0o644)
-    os.replace(f.name, path)
-
-
 def write(run: Run, directory: Path) -> list[Path]:
     """Write conformance.json (strict JSON), .md and .html into ``directory``, each atomically."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = [directory / "conformance.json", directory / "conformance.md", directory / "conformance.html"]
     for path, text in zip(paths, (dumps(run.to_json(), indent=1), to_markdown(run), to_html(run)), strict=True):
-        _replace_atomically(path, text)
+        replace_atomically(path, text.encode("utf-8"))
     return paths
