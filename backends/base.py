@@ -61,6 +61,12 @@ class Backend:
     def synchronize(self) -> None:
         """Wait for queued device work (GPU timing must call this)."""
 
+    def set_threads(self, count: int) -> dict[str, int]:
+        """Limit the framework's own CPU thread pools to ``count`` threads (timing pins them, so
+        that runs compare); return the counts in effect, by pool, for the record. BLAS and OpenMP
+        pools NumPy loads are pinned by the harness (threadpoolctl), not here."""
+        return {}
+
     def versions(self) -> dict[str, str]:
         """Versions of what the backend runs on, for the report."""
         return {"numpy": np.__version__, "python": platform.python_version()}

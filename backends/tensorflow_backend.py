@@ -68,6 +68,20 @@ class TensorFlowBackend(Backend):
         grads = tape.gradient(out, xs, output_gradients=dy)
         return tuple(tf.zeros_like(x) if g is None else g for x, g in zip(xs, grads, strict=True))
 
+    def set_threads(self, count: int) -> dict[str, int]:
+        """TensorFlow takes thread counts only before its runtime starts (its first op); later
+        they stay as they were, and what is in effect is returned (0: TensorFlow's default, all cores)."""
+        threading = tf.config.threading
+        try:
+            threading.set_intra_op_parallelism_threads(count)
+            threading.set_inter_op_parallelism_threads(count)
+        except RuntimeError:
+            pass
+        return {
+            "tensorflow intra-op": threading.get_intra_op_parallelism_threads(),
+            "tensorflow inter-op": threading.get_inter_op_parallelism_threads(),
+        }
+
     def versions(self) -> dict[str, str]:
         return {
             "tensorflow": tf.__version__,

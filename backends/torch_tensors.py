@@ -9,7 +9,8 @@ import numpy as np
 
 
 class TorchTensors:
-    """asarray / to_numpy / synchronize on ``self.device``; bfloat16 comes back as ``ml_dtypes.bfloat16``."""
+    """asarray / to_numpy / synchronize / set_threads on ``self.device``; bfloat16 comes back as
+    ``ml_dtypes.bfloat16``."""
 
     device: str
 
@@ -28,6 +29,12 @@ class TorchTensors:
         if value.dtype == torch.bfloat16:  # NumPy has no bfloat16: reinterpret the bits
             return value.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
         return value.numpy()
+
+    def set_threads(self, count: int) -> dict[str, int]:
+        import torch
+
+        torch.set_num_threads(count)
+        return {"torch intra-op": torch.get_num_threads()}
 
     def synchronize(self) -> None:
         import torch

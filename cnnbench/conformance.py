@@ -104,7 +104,7 @@ def _received(backend: Backend, value: Any, what: str, dtype: str | None) -> np.
     return array
 
 
-class _Inputs:
+class HandedInputs:
     """Private copies handed to a backend, and the check afterwards that it left them unchanged."""
 
     def __init__(self, backend: Backend, dtype: str) -> None:
@@ -134,7 +134,7 @@ class _Inputs:
                 raise ContractViolation(f"{what}: the backend changed this input")
 
 
-def _declared_op(backend: Backend, name: str, dtype: str) -> Callable[..., Any]:
+def declared_op(backend: Backend, name: str, dtype: str) -> Callable[..., Any]:
     """``backend.op(name)`` to run in ``dtype``; ``OpNotSupported``, without calling the op,
     when the backend does not declare it in ``dtype`` (``op_dtypes``)."""
     fn = backend.op(name)
@@ -171,8 +171,8 @@ def execute(
     otherwise). An optimizer may update its parameter in place: each step gets its own copy.
     An op the backend does not declare in ``dtype`` raises ``OpNotSupported`` before any input is handed over.
     """
-    fn = _declared_op(backend, op.name if direction == "forward" else f"{op.name}_backward", dtype)
-    given = _Inputs(backend, dtype)
+    fn = declared_op(backend, op.name if direction == "forward" else f"{op.name}_backward", dtype)
+    given = HandedInputs(backend, dtype)
     names = input_names(op, len(case.inputs))
     watch = op.kind != "trajectory"  # an optimizer may update its parameter in place
     inputs = [given.hand(np.asarray(x), n, watch) for n, x in zip(names, case.inputs, strict=True)]
@@ -430,7 +430,7 @@ def check_statistical(
     ref = reference or reference_for(backend)
     params = dict(case.params)
     try:
-        fn = _declared_op(backend, op.name, dtype)
+        fn = declared_op(backend, op.name, dtype)
         first = _received(backend, fn(**params), "sample", None)
         again = _received(backend, fn(**params), "sample", None)  # copies on receipt: a reused buffer shows
         other = _received(backend, fn(**{**params, "seed": params["seed"] + 1}), "sample", None)

@@ -1,33 +1,70 @@
-"""Timing that survives a shared, noisy machine: compare within one process,
-interleaving the candidates, and keep the best of many repeats.
+"""Timing that survives a shared, noisy machine: compare within one process, interleave the
+candidates, and keep the least disturbed sample.
 
-    ratio = min_i t_a(i) / min_i t_b(i)
+One sample of a candidate is ``number`` back-to-back calls, timed together and divided by
+``number``; ``number`` is calibrated so a sample lasts at least ``min_sample`` seconds (timer
+resolution and call overhead vanish). After ``warmup`` calls each, the candidates take turns,
+``rounds`` samples each, so a burst of load hits them alike:
 
-The minimum is the run least disturbed by other load; interleaving means a
-burst of load hits both candidates alike.
+    best_c = min over rounds of sample_c        ratio(a, b) = best_a / best_b
+
+The minimum estimates the undisturbed time (load only ever adds); the median is kept to show
+the spread.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+ROUNDS = 15
+WARMUP = 2
+MIN_SAMPLE = 0.02  # seconds
 
 
-def best_times(candidates: dict[str, Callable[[], object]], repeats: int = 15, warmup: int = 2) -> dict[str, float]:
-    """Best wall time in seconds of each candidate, run round-robin ``repeats`` times."""
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call of one candidate."""
+
+    best: float
+    median: float
+    rounds: int
+    number: int  # calls per sample
+
+
+def calls_per_sample(fn: Callable[[], object], min_sample: float = MIN_SAMPLE) -> int:
+    """Smallest power of 2 of back-to-back calls of ``fn`` that last at least ``min_sample`` seconds."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        if time.perf_counter() - start >= min_sample or number >= 2**20:
+            return number
+        number *= 2
+
+
+def interleaved(
+    candidates: Mapping[str, Callable[[], object]],
+    rounds: int = ROUNDS,
+    warmup: int = WARMUP,
+    min_sample: float = MIN_SAMPLE,
+) -> dict[str, Timing]:
+    """Time every candidate round-robin (module docstring); ``{name: Timing}``."""
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
-    best = dict.fromkeys(candidates, float("inf"))
-    for _ in range(repeats):
+    numbers = {name: calls_per_sample(fn, min_sample) for name, fn in candidates.items()}
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(rounds):
         for name, fn in candidates.items():
+            number = numbers[name]
             start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
-
-def speed_ratio(slow: Callable[[], object], fast: Callable[[], object], repeats: int = 15) -> float:
-    """How many times longer ``slow`` takes than ``fast``, measured in this process."""
-    times = best_times({"slow": slow, "fast": fast}, repeats)
-    return times["slow"] / times["fast"]
+            for _ in range(number):
+                fn()
+            samples[name].append((time.perf_counter() - start) / number)
+    return {
+        name: Timing(min(times), statistics.median(times), rounds, numbers[name]) for name, times in samples.items()
+    }

@@ -1,0 +1,93 @@
+"""What a benchmark times: one workload of the table (``cnnbench.reference.workloads``) called
+through a backend in one dtype and direction, with its inputs already native, returning only
+once the backend's device work is done.
+
+    forward           out = op(*inputs, **params)
+    forward+backward  out = op(*inputs, **params); grads = op_backward(dy, *inputs, **params)
+    step              param, state = op(param, grad, state=state, **hyper)   (carried over calls)
+
+dy is seeded (``conformance.cotangent``) and shaped like the forward's first output. An optimizer
+is timed from a warm state, that of one step taken beforehand, so a lazily allocated state is
+not counted. Threads are pinned with ``pinned_threads`` before any timing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from cnnbench.backends.base import Backend
+from cnnbench.conformance import HandedInputs, cotangent, declared_op
+from cnnbench.reference.workloads import FORWARD, FORWARD_BACKWARD, STEP, Workload
+
+THREADS_VARIABLE = "CNNBENCH_THREADS"
+
+
+def timed_call(backend: Backend, workload: Workload, dtype: str, direction: str) -> Callable[[], None]:
+    """A call of ``workload`` through ``backend`` to time (module docstring). Raises ``OpNotSupported``
+    where the backend lacks the op or does not declare it in ``dtype``, before timing anything."""
+    if direction not in workload.directions:
+        timed = " or ".join(workload.directions)
+        raise ValueError(f"direction: {workload.op.name} is timed {timed}, not {direction!r}")
+    op, case = workload.op, workload.case
+    forward = declared_op(backend, op.name, dtype)
+    hand = HandedInputs(backend, dtype).hand
+    params = {k: hand(v, k, watch=False) for k, v in case.params.items()}
+    sync = backend.synchronize
+    if direction == STEP:
+        grad = params.pop("grad")
+        carried = forward(hand(case.inputs[0], "param", watch=False), grad, state=None, **params)
+
+        def step() -> None:
+            nonlocal carried
+            carried = forward(carried[0], grad, state=carried[1], **params)
+            sync()
+
+        return step
+    inputs = [hand(x, f"inputs[{i}]", watch=False) for i, x in enumerate(case.inputs)]
+    if direction == FORWARD:
+
+        def call() -> None:
+            forward(*inputs, **params)
+            sync()
+
+        return call
+    assert direction == FORWARD_BACKWARD
+    backward = declared_op(backend, f"{op.name}_backward", dtype)
+    out = forward(*inputs, **params)
+    first = out[0] if isinstance(out, tuple) else out
+    dy = hand(cotangent(op, case, backend.to_numpy(first).shape), "dy", watch=False)
+
+    def call_both() -> None:
+        forward(*inputs, **params)
+        backward(dy, *inputs, **params)
+        sync()
+
+    return call_both
+
+
+def thread_count() -> int:
+    """Threads a timing run pins every pool to: ``$CNNBENCH_THREADS``, else the CPUs this process may use."""
+    value = os.environ.get(THREADS_VARIABLE)
+    if value is None:
+        return len(os.sched_getaffinity(0))
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{THREADS_VARIABLE}: expected an integer >= 1, got {value!r}")
+    return int(value)
+
+
+@contextmanager
+def pinned_threads(backends: Sequence[Backend], count: int | None = None) -> Iterator[dict[str, Any]]:
+    """Pin every BLAS / OpenMP pool (threadpoolctl) and each backend's own pools to ``count``
+    threads (default ``thread_count()``); yields the record of what is in effect."""
+    count = thread_count() if count is None else count
+    with threadpool_limits(limits=count):
+        record: dict[str, Any] = {"requested": count}
+        for backend in backends:
+            record.update(backend.set_threads(count))
+        record.update({f"{pool['internal_api']} ({pool['prefix']})": pool["num_threads"] for pool in threadpool_info()})
+        yield record
