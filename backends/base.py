@@ -45,6 +45,7 @@ class Backend:
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     conventions: Mapping[str, str] = {}  # only the non-textbook choices need listing
     op_dtypes: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # only the ops limited to some of ``dtypes``
+    interpreted: bool = False  # True: kernels run on an interpreter (timed at the small size only)
 
     def available(self) -> tuple[bool, str]:
         """(True, "") when the backend can run here, else (False, why not)."""

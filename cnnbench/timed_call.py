@@ -22,17 +22,24 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from cnnbench.backends.base import Backend
 from cnnbench.conformance import HandedInputs, cotangent, declared_op
-from cnnbench.reference.workloads import FORWARD, FORWARD_BACKWARD, STEP, Workload
+from cnnbench.reference.workloads import FORWARD, STEP, Workload
 
 THREADS_VARIABLE = "CNNBENCH_THREADS"
 
 
 def timed_call(backend: Backend, workload: Workload, dtype: str, direction: str) -> Callable[[], None]:
-    """A call of ``workload`` through ``backend`` to time (module docstring). Raises ``OpNotSupported``
-    where the backend lacks the op or does not declare it in ``dtype``, before timing anything."""
+    """A call of ``workload`` through ``backend`` to time (module docstring), made once here, so that
+    ``OpNotSupported`` (the backend lacks the op, does not declare it in ``dtype``, or calls the
+    error it raised unsupported) comes before any timing."""
     if direction not in workload.directions:
         timed = " or ".join(workload.directions)
         raise ValueError(f"direction: {workload.op.name} is timed {timed}, not {direction!r}")
+    call = _call(backend, workload, dtype, direction)
+    call()
+    return call
+
+
+def _call(backend: Backend, workload: Workload, dtype: str, direction: str) -> Callable[[], None]:
     op, case = workload.op, workload.case
     forward = declared_op(backend, op.name, dtype)
     hand = HandedInputs(backend, dtype).hand
@@ -56,7 +63,6 @@ def timed_call(backend: Backend, workload: Workload, dtype: str, direction: str)
             sync()
 
         return call
-    assert direction == FORWARD_BACKWARD
     backward = declared_op(backend, f"{op.name}_backward", dtype)
     out = forward(*inputs, **params)
     first = out[0] if isinstance(out, tuple) else out

@@ -203,7 +203,7 @@ class Workload:
     def elements(self, direction: str) -> int:
         """Array elements one call in ``direction`` must read and write at least (module docstring)."""
         if direction == STEP:
-            return int(np.size(self.case.inputs[0])) * (2 + 2 * STATE_ARRAYS[self.op.name])
+            return int(np.size(self.case.inputs[0])) * (3 + 2 * STATE_ARRAYS[self.op.name])
         inputs = sum(int(np.size(x)) for x in self.case.inputs)
         arrays = (v for v in self.case.params.values() if isinstance(v, np.ndarray))
         read = inputs + sum(int(np.size(v)) for v in arrays)
