@@ -9,7 +9,7 @@ LOCK_VENV := .venv-lock
 LATEST_VENV := .venv-latest
 SUITES ?= suites
 
-.PHONY: report test lint bench lock latest clean
+.PHONY: report test lint bench dashboard lock latest clean
 
 report: $(STAMP)  ## the main job: conformance run over every available backend, in a new reports/runs/<time>/
 	$(BIN)/cnnbench run
@@ -24,6 +24,10 @@ lint: $(STAMP)
 bench: $(STAMP)  ## asv benchmarks against this environment
 	$(BIN)/asv machine --yes
 	$(BIN)/asv run --python=same --quick --show-stderr
+
+# asv's index.html loads its JavaScript and CSS from CDNs: point it at benchmarks/dashboard/vendor/.
+dashboard: $(STAMP)  ## asv publish into .asv/html, rendering with no network (serve it: asv preview)
+	$(BIN)/python -m benchmarks.dashboard.publish
 
 # The lock first, hash-checked; then the project itself, which is local and so carries no hash.
 # --no-index: every requirement of .[dev] must already be met by the lock, so a stale lock fails
