@@ -3,7 +3,8 @@
 
     prepare(loaded, op, size, dtype, direction)   pin the threads (once per process), build the
                                                   timed call (``timed_call``), warm it up, calibrate
-                                                  ``number`` (``timing.calls_per_sample``)
+                                                  ``number`` (``timing.calls_per_sample``); on an
+                                                  interpreter, only at size ``small``
     sample(loaded, key)                           one sample of the prepared call: seconds per call
                                                   over ``number`` back-to-back calls (perf_counter)
     release(loaded)                               drop the prepared call, unpin the threads

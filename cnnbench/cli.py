@@ -9,6 +9,7 @@ cnnbench check --backend B --op O (--case C | --case-file F) --dtype D [--direct
                                            one check, the reproducer printed by every failure
 cnnbench report [--from RUN] [--out DIR] [--force]
                                            rebuild the reports from a stored (or interrupted) run
+                                           (and its speed report, when it has been benched)
 cnnbench bench [--backend B ...] [--op O ...] [--dtype D ...] [--direction D ...] [--size small|standard]
                [--rounds N] [--run RUN_DIR | --out DIR] [--timeout S]
                                            time every backend x op x direction x dtype of the workload
@@ -235,8 +236,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else run_directory
     if (out / "conformance.md").exists() and out.resolve() != run_directory.resolve() and not args.force:
         raise UsageError(f"--out: {out} already holds a report; add --force to replace it")
+    speed_file = run_directory / "speed.json"
+    try:
+        speed = speed_report.read(speed_file) if speed_file.is_file() else None
+    except ValueError as exc:
+        raise UsageError(f"--from: {exc}") from None
     try:
         paths = report.write(run, out)
+        if speed is not None:  # the run has been benched: its speed half and report.html too
+            paths += speed_report.write(speed, out, run)
     except OSError as exc:
         raise UsageError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
     print("wrote " + ", ".join(str(p) for p in paths))

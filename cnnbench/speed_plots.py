@@ -79,15 +79,17 @@ def accuracy_chart(rows: list[dict], worst: Mapping[tuple[str, str, str, str], f
         ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
         ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(bottom=0)
         ax.set_title(op, fontsize=10)
         ax.set_xlabel("seconds per call", fontsize=8)
         ax.set_ylabel("worst error / bound", fontsize=8)
     for ax in list(axes.flat)[len(ops) :]:
         ax.axis("off")
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=b) for b, c in colours.items()]
-    handles += [plt.Line2D([], [], marker=m, linestyle="", color="black", label=d) for d, m in MARKERS.items()]
+    dtypes = dict.fromkeys(r["dtype"] for r, _ in points)
+    handles += [plt.Line2D([], [], marker=MARKERS.get(d, "x"), linestyle="", color="black", label=d) for d in dtypes]
     handles += [plt.Line2D([], [], marker="o", linestyle="", markerfacecolor="none", color="black",
                            label="forward+backward (hollow)")]  # fmt: skip
-    fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 5), fontsize=8, bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / lines))
+    fig.tight_layout()
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=8, bbox_to_anchor=(0.5, 1.0))
     return _png(fig)

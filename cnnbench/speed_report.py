@@ -13,6 +13,7 @@ over the cases of the same backend, op and dtype, in the directions the row time
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -137,6 +138,14 @@ def _figures(speed: Speed, worst: Worst) -> dict[str, bytes]:
     if worst:
         figures[ACCURACY_FIGURE] = speed_plots.accuracy_chart(speed.rows, worst)
     return figures
+
+
+def read(path: Path) -> Speed:
+    """A stored speed.json; ValueError naming the file when it is not one."""
+    try:
+        return Speed.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path} does not hold a cnnbench speed run: {exc}") from None
 
 
 def write(speed: Speed, directory: Path, run: Run | None) -> list[Path]:
