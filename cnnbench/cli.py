@@ -276,7 +276,10 @@ def _bench_directory(args: argparse.Namespace) -> tuple[Path, bool]:
 def cmd_bench(args: argparse.Namespace) -> int:
     selectors = _selectors(args.backend)
     directory, new = _bench_directory(args)
-    conformance = load_run(str(directory)) if (directory / "conformance.json").is_file() else None
+    try:
+        conformance = load_run(str(directory)) if (directory / "conformance.json").is_file() else None
+    except RunDirectoryError as exc:
+        raise UsageError(str(exc).replace("--from", "--out" if args.out else "--run", 1)) from None
     try:
         speed = run_bench(
             selectors, args.op or list(CATALOG), args.dtype or DTYPES, args.direction or TIMED_DIRECTIONS,
