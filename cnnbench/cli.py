@@ -1,4 +1,4 @@
-"""Command line: ``cnnbench list | run | check | report``.
+"""Command line: ``cnnbench list | run | check | report | bench``.
 
 cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, forward and backward, in which dtypes
 cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR | --resume RUN_DIR]
@@ -9,6 +9,12 @@ cnnbench check --backend B --op O (--case C | --case-file F) --dtype D [--direct
                                            one check, the reproducer printed by every failure
 cnnbench report [--from RUN] [--out DIR] [--force]
                                            rebuild the reports from a stored (or interrupted) run
+                                           (and its speed report, when it has been benched)
+cnnbench bench [--backend B ...] [--op O ...] [--dtype D ...] [--direction D ...] [--size small|standard]
+               [--rounds N] [--run RUN_DIR | --out DIR] [--timeout S]
+                                           time every backend x op x direction x dtype of the workload
+                                           table, interleaved; speed.{json,md,html}, plots and report.html
+                                           (with the conformance half) in the latest run directory
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from pathlib import Path
 from cnnbench.backends.base import Backend
 from cnnbench.backends.registry import LoadedBackend, discover, known_specs, load, plugin_clashes
 from cnnbench.reference.catalog import CATALOG, OPS
+from cnnbench.reference.workloads import SIZES
 
-from . import report
+from . import report, speed_report
+from .bench import TIMED_DIRECTIONS, run_bench
 from .case_file import load_case
 from .conformance import DIRECTIONS, check, directions
 from .numerics import pinned_numerics
@@ -40,6 +48,7 @@ from .run_directory import (
     point_latest,
 )
 from .runner import BackendClash, Run, environment, result_key, run_conformance
+from .timing import ROUNDS
 from .tolerance import DTYPES
 from .worker import DEFAULT_TIMEOUT
 
@@ -227,12 +236,69 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else run_directory
     if (out / "conformance.md").exists() and out.resolve() != run_directory.resolve() and not args.force:
         raise UsageError(f"--out: {out} already holds a report; add --force to replace it")
+    speed_file = run_directory / "speed.json"
+    try:
+        speed = speed_report.read(speed_file) if speed_file.is_file() else None
+    except ValueError as exc:
+        raise UsageError(f"--from: {exc}") from None
     try:
         paths = report.write(run, out)
+        if speed is not None:  # the run has been benched: its speed half and report.html too
+            paths += speed_report.write(speed, out, run)
     except OSError as exc:
         raise UsageError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _bench_directory(args: argparse.Namespace) -> tuple[Path, bool]:
+    """Where ``bench`` writes, checked before anything is timed, and whether it is a new run directory."""
+    if args.out is not None:
+        if not args.out.strip():
+            raise UsageError("--out: expected a directory, got an empty path")
+        out = Path(args.out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+        return out, False
+    try:
+        if args.run is not None:
+            return existing_run_directory(args.run, "--run"), False
+        latest = DEFAULT_OUT / "latest"
+        if (latest / RESULTS).is_file():
+            return latest, False
+        return new_run_directory(str(DEFAULT_OUT)), True
+    except RunDirectoryError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    selectors = _selectors(args.backend)
+    directory, new = _bench_directory(args)
+    try:
+        conformance = load_run(str(directory)) if (directory / "conformance.json").is_file() else None
+    except RunDirectoryError as exc:
+        raise UsageError(str(exc).replace("--from", "--out" if args.out else "--run", 1)) from None
+    try:
+        speed = run_bench(
+            selectors, args.op or list(CATALOG), args.dtype or DTYPES, args.direction or TIMED_DIRECTIONS,
+            args.size, args.rounds, environment(args.numerics), timeout=args.timeout, progress=True,
+        )  # fmt: skip
+    except BackendClash as exc:
+        raise UsageError(f"--backend: {exc}") from None
+    paths = speed_report.write(speed, directory, conformance)
+    if new:
+        point_latest(directory)
+    counts = {s: sum(r["status"] == s for r in speed.rows) for s in ("timed", "not implemented", "not timed", "error")}
+    print(f"{len(speed.rows)} rows: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for b in speed.backends:
+        if not b["ok"]:
+            print(f"backend {b['name']}: {b['reason']}", file=sys.stderr)
+    if conformance is None:
+        print(f"no conformance run in {directory}: the accuracy-against-speed figure is left out", file=sys.stderr)
+    print(f"wrote {', '.join(p.name for p in paths)} in {directory}")
+    return 130 if "interrupted" in speed.environment else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -282,6 +348,21 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", help="directory for the reports (default: the run's own directory)")
     rp.add_argument("--force", action="store_true", help="replace the reports already in --out")
     rp.set_defaults(func=cmd_report)
+
+    bn = sub.add_parser("bench", help="time every backend x op x direction x dtype; the speed report")
+    bn.add_argument("--backend", action="append", help=backend_help)
+    bn.add_argument("--op", action="append", choices=sorted(CATALOG), metavar="OP", help="restrict to these ops")
+    bn.add_argument("--dtype", action="append", choices=DTYPES, help="restrict to these dtypes")
+    bn.add_argument("--direction", action="append", choices=TIMED_DIRECTIONS, help="restrict to these directions")
+    bn.add_argument(
+        "--size", choices=SIZES, default="standard", help="workload size (%(default)s; interpreters run small only)"
+    )
+    bn.add_argument("--rounds", type=_positive_int, default=ROUNDS, help="samples each, round-robin (%(default)s)")
+    into = bn.add_mutually_exclusive_group()
+    into.add_argument("--run", metavar="RUN_DIR", help="write into this run directory (default: reports/runs/latest)")
+    into.add_argument("--out", help="write into this directory instead of a run directory")
+    bn.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per call (%(default)s)")
+    bn.set_defaults(func=cmd_bench)
     return p
 
 

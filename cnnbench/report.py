@@ -81,7 +81,8 @@ def convention_rows(run: Run) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+def md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table: the header line, the rule, one line per row."""
     return [
         "| " + " | ".join(headers) + " |",
         "|" + "---|" * len(headers),
@@ -95,7 +96,7 @@ def _summary(run: Run) -> list[str]:
         counts[f"{r.backend} {r.dtype}"][r.status] += 1
     statuses = ["pass", "fail", "blunt", "error", "not implemented", "unsupported"]
     headers = ["backend dtype", *statuses[:-1], "case not for this dtype"]
-    return _md_table(headers, [[k, *(str(v[s]) for s in statuses)] for k, v in counts.items()])
+    return md_table(headers, [[k, *(str(v[s]) for s in statuses)] for k, v in counts.items()])
 
 
 def to_markdown(run: Run) -> str:
@@ -129,7 +130,7 @@ def to_markdown(run: Run) -> str:
         "float32 rounded to the dtype). — not implemented, n/a dtype not supported.",
         "",
     ]
-    out += _md_table(["op", *headers], [[text for text, _ in row] for row in rows])
+    out += md_table(["op", *headers], [[text for text, _ in row] for row in rows])
     ch, cr = convention_rows(run)
     out += [
         "",
@@ -138,7 +139,7 @@ def to_markdown(run: Run) -> str:
         "Declared choice per backend; bold where it departs from the textbook. ✓: at the kink and tie cases "
         "the backend behaves as declared and as no other choice.",
         "",
-        *_md_table(ch, cr),
+        *md_table(ch, cr),
     ]
     failures = [r for r in run.results if r.status in ("fail", "error")]
     out += ["", f"## Failures ({len(failures)})", ""]
@@ -156,7 +157,7 @@ def to_markdown(run: Run) -> str:
 
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}th{background:#f4f4f4}
+td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}th{background:#f4f4f4}img{max-width:100%}
 td.pass{background:#e6f6e6}td.fail,td.error{background:#fbe3e3}td.ni,td.na{color:#888}pre{background:#f7f7f7;padding:8px}"""
 
 
@@ -168,7 +169,8 @@ def _html_table(headers: list[str], rows: list[list[tuple[str, str]]], table_id:
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def to_html(run: Run) -> str:
+def html_body(run: Run) -> str:
+    """The conformance report as HTML, without the page around it (``html_page``)."""
     env = run.environment
     headers, rows = matrix(run)
     ch, cr = convention_rows(run)
@@ -189,14 +191,25 @@ def to_html(run: Run) -> str:
     )
     meta = " · ".join(html.escape(env.get(k, "")) for k in ("date", "machine", "python", "commit", "numerics"))
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>cnnbench conformance</title>"
-        f"<style>{CSS}</style></head><body><h1>cnnbench conformance report</h1>"
+        "<h1>cnnbench conformance report</h1>"
         f"<p>{meta}</p><ul>{backends}</ul>"
         "<h2>Matrix</h2><p>passed/checked · worst error / bound · ± sharpness · × a careful evaluation's error</p>"
         f"{_html_table(['op', *headers], rows, 'matrix')}"
         f"<h2>Conventions</h2>{_html_table(ch, conv_rows, 'conventions')}"
-        f"<h2>Failures ({len(failures)})</h2>{fail_html}</body></html>"
+        f"<h2>Failures ({len(failures)})</h2>{fail_html}"
     )
+
+
+def html_page(title: str, body: str) -> str:
+    """A static page around ``body``, with the report's style."""
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def to_html(run: Run) -> str:
+    return html_page("cnnbench conformance", html_body(run))
 
 
 def write(run: Run, directory: Path) -> list[Path]:

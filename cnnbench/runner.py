@@ -127,7 +127,8 @@ def result_key(r: Result) -> Key:
     return (r.backend, r.op, r.case, r.dtype, r.direction)
 
 
-def _worker(backend: LoadedBackend | str, timeout: float, load_timeout: float) -> InProcess | Isolated:
+def worker_for(backend: LoadedBackend | str, timeout: float, load_timeout: float) -> InProcess | Isolated:
+    """A selector's backend in a worker process of its own; a loaded backend in this process."""
     return InProcess(backend) if isinstance(backend, LoadedBackend) else Isolated(backend, timeout, load_timeout)
 
 
@@ -155,7 +156,8 @@ class BackendClash(ValueError):
     """Two selected backends report the same name."""
 
 
-def _describe(worker: InProcess | Isolated, selector: str) -> dict:
+def describe_in(worker: InProcess | Isolated, selector: str) -> dict:
+    """``tasks.describe`` of the worker's backend; a backend that fails to load is described as not ok."""
     try:
         return worker.call(describe)
     except TaskFailed as exc:
@@ -273,7 +275,7 @@ def run_conformance(
     selectors = [b.selector if isinstance(b, LoadedBackend) else b for b in backends]
     env = dict(env) if env is not None else environment({})
     record = record or (lambda kind, data: None)
-    workers = [_worker(b, timeout, load_timeout) for b in backends]
+    workers = [worker_for(b, timeout, load_timeout) for b in backends]
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
     bar = tqdm(unit="check", disable=None if progress else True, leave=False)
     plan = _Plan(ops, dtypes, done or {}, record, threading.Event(), bar)
@@ -281,7 +283,7 @@ def run_conformance(
     futures: list[concurrent.futures.Future] = []
     results: list[Result] = []
     try:
-        infos = list(pool.map(_describe, workers, selectors))
+        infos = list(pool.map(describe_in, workers, selectors))
         if clashes := name_clashes(infos):
             raise BackendClash("; ".join(clashes))
         for info in infos:

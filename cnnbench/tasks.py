@@ -33,7 +33,8 @@ def bounded(text: str, limit: int = DETAIL_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… [truncated: {len(text):,} characters in all]"
 
 
-def _raised(what: str, exc: BaseException) -> str:
+def raised(what: str, exc: BaseException) -> str:
+    """One line, bounded: ``what`` raised which exception, with its message."""
     return bounded(f"{what} raised " + traceback.format_exception_only(type(exc), exc)[-1].strip())
 
 
@@ -61,7 +62,7 @@ def describe(loaded: LoadedBackend) -> dict:
     try:
         versions = {str(k): str(v) for k, v in b.versions().items()}
     except Exception as exc:
-        versions = {"versions()": _raised("versions()", exc)}
+        versions = {"versions()": raised("versions()", exc)}
     declared = validate(dict(b.conventions), b.name)
     conventions = {name: {"declared": choice, "observed": [], "checked": False} for name, choice in declared.items()}
     return info | {
@@ -78,7 +79,7 @@ def check_one(loaded: LoadedBackend, op: str, case: Case, dtype: str, direction:
     try:
         result = check(loaded.backend, CATALOG[op], case, dtype, direction, loaded.selector)
     except BaseException as exc:
-        detail = _raised("the check", exc)
+        detail = raised("the check", exc)
         return Result(loaded.name, op, case.name, dtype, direction, "error", detail=detail, selector=loaded.selector)
     return dataclasses.replace(result, detail=bounded(result.detail))
 
@@ -88,7 +89,7 @@ def observe_one(loaded: LoadedBackend, convention: str, ops: list[str]) -> dict:
     try:
         o = observe(loaded.backend, convention, ops=[CATALOG[name] for name in ops])
     except BaseException as exc:
-        return {"error": _raised(f"observing {convention}", exc)}
+        return {"error": raised(f"observing {convention}", exc)}
     return {
         "declared": o.declared,
         "observed": list(o.matching),

@@ -33,6 +33,19 @@ class Timing:
     rounds: int
     number: int  # calls per sample
 
+    @classmethod
+    def of(cls, samples: list[float], number: int) -> Timing:
+        """The best and median of ``samples`` (seconds per call, one per round)."""
+        return cls(min(samples), statistics.median(samples), len(samples), number)
+
+
+def sample_seconds(fn: Callable[[], object], number: int) -> float:
+    """One sample: ``number`` back-to-back calls of ``fn`` timed together, in seconds per call."""
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
 
 def calls_per_sample(fn: Callable[[], object], min_sample: float = MIN_SAMPLE) -> int:
     """Smallest power of 2 of back-to-back calls of ``fn`` that last at least ``min_sample`` seconds."""
@@ -60,11 +73,5 @@ def interleaved(
     samples: dict[str, list[float]] = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, fn in candidates.items():
-            number = numbers[name]
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples[name].append((time.perf_counter() - start) / number)
-    return {
-        name: Timing(min(times), statistics.median(times), rounds, numbers[name]) for name, times in samples.items()
-    }
+            samples[name].append(sample_seconds(fn, numbers[name]))
+    return {name: Timing.of(times, numbers[name]) for name, times in samples.items()}
