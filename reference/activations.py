@@ -4,8 +4,11 @@
     tanh(x)                                     y' = 1 - y^2
     relu(x)       = max(0, x)                   y' = [x > 0]
     leaky_relu(x) = x if x > 0 else a x         y' = 1 or a
+                  = max(0, x) + a min(0, x)
     prelu(x, a)   = x if x > 0 else a_c x       a learnable, one per channel (axis 1) or shared
+                  = max(0, x) + a_c min(0, x)
     elu(x)        = x if x > 0 else a (e^x - 1) y' = 1 or a e^x
+                  = max(0, x) + a (e^min(0, x) - 1)
     maxout(x, W, b) = max_k (x W_k^T + b_k)     x (N, D), W (P, M, D), b (P, M) -> (N, M)
     step(x)       = [x > 0]                     the perceptron's threshold, forward only
 
@@ -15,12 +18,17 @@ the right (1): ``grad_at_kink`` (ReLU), ``leaky_relu_grad_at_kink``,
 ``prelu_grad_at_kink``, ``elu_grad_at_kink``. Frameworks choose op by op.
 
 The slopes ``negative_slope`` and ELU's ``alpha`` may be any finite number.
+
+The piecewise functions are computed in their max/min form and the derivatives with ``select``
+(products with 0/1 masks): the same numbers as ``np.where``, which branches on every element and,
+on data whose sign is random, mispredicts half of those branches (about 10x slower).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._select import select
 from ._ties import max_weights
 from .arguments import choice, float_array, output_gradient, real
 from .conventions import KINK_SIDES
@@ -35,7 +43,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     x = float_array(x, "x")
     # exp of a non-positive number never overflows: pick the form per sign.
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
+    return (select(x >= 0, 1.0, e, e.dtype) / (1.0 + e)).astype(x.dtype, copy=False)  # 1 / (1 + e) or e / (1 + e)
 
 
 def sigmoid_backward(dy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
@@ -53,20 +61,19 @@ def tanh_backward(dy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    x = float_array(x, "x")
-    return np.where(x > 0, x, np.zeros_like(x))
+    return np.maximum(float_array(x, "x"), 0)
 
 
 def relu_backward(dy: np.ndarray, x: np.ndarray, *, grad_at_kink: str = "left") -> tuple[np.ndarray]:
     x = float_array(x, "x")
     dy = output_gradient(dy, x.shape)
-    return (np.where(_positive_side(x, grad_at_kink, "grad_at_kink"), dy, np.zeros_like(dy)),)
+    return (dy * _positive_side(x, grad_at_kink, "grad_at_kink"),)  # dy [x > 0]
 
 
 def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
     x = float_array(x, "x")
     real(negative_slope, "negative_slope")
-    return np.where(x > 0, x, negative_slope * x).astype(x.dtype)
+    return (np.maximum(x, 0) + negative_slope * np.minimum(x, 0)).astype(x.dtype, copy=False)
 
 
 def leaky_relu_backward(
@@ -76,7 +83,8 @@ def leaky_relu_backward(
     real(negative_slope, "negative_slope")
     dy = output_gradient(dy, x.shape)
     right = _positive_side(x, leaky_relu_grad_at_kink, "leaky_relu_grad_at_kink")
-    return (np.where(right, dy, negative_slope * dy).astype(x.dtype),)
+    slope = select(right, 1.0, negative_slope, np.result_type(dy, negative_slope))  # 1 or a
+    return ((slope * dy).astype(x.dtype, copy=False),)
 
 
 def _prelu_slope(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -90,7 +98,7 @@ def _prelu_slope(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 def prelu(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     x = float_array(x, "x")
-    return np.where(x > 0, x, _prelu_slope(x, alpha) * x)
+    return np.maximum(x, 0) + _prelu_slope(x, alpha) * np.minimum(x, 0)
 
 
 def prelu_backward(
@@ -101,8 +109,8 @@ def prelu_backward(
     slope = _prelu_slope(x, alpha)
     dy = output_gradient(dy, x.shape)
     right = _positive_side(x, prelu_grad_at_kink, "prelu_grad_at_kink")
-    dx = np.where(right, dy, slope * dy)
-    contrib = np.where(right, np.zeros_like(x), dy * x)
+    dx = select(right, 1.0, slope, np.result_type(dy, slope)) * dy  # 1 or a_c
+    contrib = (dy * x) * ~right  # dy x on the left side only
     axes = tuple(i for i in range(x.ndim) if not (i == 1 and np.asarray(alpha).shape[0] > 1))
     return dx, contrib.sum(axis=axes).reshape(np.asarray(alpha).shape)
 
@@ -110,7 +118,7 @@ def prelu_backward(
 def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
     x = float_array(x, "x")
     real(alpha, "alpha")
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
+    return (np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
 
 
 def elu_backward(
@@ -120,7 +128,8 @@ def elu_backward(
     real(alpha, "alpha")
     dy = output_gradient(dy, x.shape)
     right = _positive_side(x, elu_grad_at_kink, "elu_grad_at_kink")
-    return (np.where(right, dy, dy * alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),)
+    left = dy * alpha * np.exp(np.minimum(x, 0))
+    return (select(right, dy, left, left.dtype).astype(x.dtype, copy=False),)
 
 
 def _maxout_pieces(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -131,7 +140,7 @@ def _maxout_pieces(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
         raise ValueError(f"w: expected shape (P, M, {x.shape[1]}) to match x (N, {x.shape[1]}), got {w.shape}")
     if b.shape != w.shape[:2]:
         raise ValueError(f"b: expected shape {w.shape[:2]} (P pieces, M units of w), got {b.shape}")
-    return np.einsum("nd,pmd->npm", x, w) + b  # (N, P, M)
+    return np.einsum("nd,pmd->npm", x, w, optimize=True) + b  # (N, P, M), one matrix product
 
 
 def maxout(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -145,7 +154,8 @@ def maxout_backward(
     z = _maxout_pieces(x, w, b)  # (N, P, M)
     weights = max_weights([z[:, piece] for piece in range(z.shape[1])], maxout_tie, "maxout_tie")
     dz = np.stack(weights, axis=1) * output_gradient(dy, (z.shape[0], z.shape[2]))[:, None, :]  # (N, P, M)
-    return np.einsum("npm,pmd->nd", dz, w), np.einsum("npm,nd->pmd", dz, x), dz.sum(axis=0)
+    dx = np.einsum("npm,pmd->nd", dz, w, optimize=True)
+    return dx, np.einsum("npm,nd->pmd", dz, x, optimize=True), dz.sum(axis=0)
 
 
 def step(x: np.ndarray) -> np.ndarray:

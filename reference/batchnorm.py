@@ -58,8 +58,9 @@ def _check_train(momentum: float, bn_running_var: str, bn_momentum: str) -> None
 def _batch_stats(x: np.ndarray, eps: float):
     axes = tuple(i for i in range(x.ndim) if i != 1)
     mu = x.mean(axis=axes, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
-    x_hat = (x - mu) / np.sqrt(var + eps)
+    x_hat = x - mu  # centred, normalised in place below
+    var = np.square(x_hat).mean(axis=axes, keepdims=True)
+    x_hat /= np.sqrt(var + eps)
     return axes, mu, var, x_hat
 
 
@@ -132,7 +133,12 @@ def batch_norm_eval(
     eps: float = 1e-5,
 ) -> np.ndarray:
     x, gamma, beta, r_mean, r_var = _check(x, gamma, beta, running_mean, running_var, eps)
-    return gamma * (x - r_mean) / np.sqrt(r_var + eps) + beta
+    # gamma (x - r_mean) / sqrt(r_var + eps) + beta, in that order, in one buffer
+    y = np.subtract(x, r_mean, dtype=np.result_type(x, gamma, beta, r_mean, r_var))
+    y *= gamma
+    y /= np.sqrt(r_var + eps)
+    y += beta
+    return y
 
 
 def batch_norm_eval_backward(

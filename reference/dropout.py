@@ -21,7 +21,7 @@ def _check_mask(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     same_shape(x, mask, "x", "mask")
     if not np.all((mask == 0) | (mask == 1)):
         raise ValueError("mask: expected only 0 (drop) and 1 (keep) entries")
-    return mask.astype(x.dtype)
+    return mask.astype(x.dtype, copy=False)
 
 
 def dropout(x: np.ndarray, *, mask: np.ndarray, p: float) -> np.ndarray:

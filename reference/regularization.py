@@ -24,15 +24,16 @@ def _l2_factor(l2_scale: str) -> float:
     return 0.5 if choice(l2_scale, "l2_scale", L2_SCALES) == "half" else 1.0
 
 
-def _sign(w: np.ndarray, l1_grad_at_zero: str) -> np.ndarray:
-    """sign(w), with the convention's value where w == 0."""
-    at_zero = SIGN_AT_ZERO[choice(l1_grad_at_zero, "l1_grad_at_zero", tuple(SIGN_AT_ZERO))]
+def _sign(w: np.ndarray, at_zero: float) -> np.ndarray:
+    """sign(w), with ``at_zero`` where w == 0."""
     return np.where(w == 0, at_zero, np.sign(w))
 
 
 def elastic_net_penalty(w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half") -> np.ndarray:
     w = float_array(w, "w")
-    value = non_negative(l1, "l1") * np.abs(w).sum() + non_negative(l2, "l2") * _l2_factor(l2_scale) * (w * w).sum()
+    l1, l2, factor = non_negative(l1, "l1"), non_negative(l2, "l2"), _l2_factor(l2_scale)
+    # a term of strength 0 adds exactly 0: it is not computed (l1_penalty, l2_penalty)
+    value = (l1 * np.abs(w).sum() if l1 else 0.0) + (l2 * factor * (w * w).sum() if l2 else 0.0)
     return np.asarray(value, dtype=w.dtype)
 
 
@@ -40,7 +41,13 @@ def elastic_net_penalty_backward(
     dy: np.ndarray, w: np.ndarray, *, l1: float, l2: float, l2_scale: str = "half", l1_grad_at_zero: str = "zero"
 ) -> tuple[np.ndarray]:
     w = float_array(w, "w")
-    grad = non_negative(l1, "l1") * _sign(w, l1_grad_at_zero) + 2.0 * non_negative(l2, "l2") * _l2_factor(l2_scale) * w
+    l1, l2, factor = non_negative(l1, "l1"), non_negative(l2, "l2"), _l2_factor(l2_scale)
+    at_zero = SIGN_AT_ZERO[choice(l1_grad_at_zero, "l1_grad_at_zero", tuple(SIGN_AT_ZERO))]
+    grad = np.zeros_like(w)  # l1 s(w) + 2 l2 factor w, without a term of strength 0
+    if l1:
+        grad += l1 * _sign(w, at_zero)
+    if l2:
+        grad += 2.0 * l2 * factor * w
     return (np.asarray(output_gradient(dy, ()), dtype=w.dtype) * grad,)
 
 

@@ -53,9 +53,9 @@ def shifted_exp_rest(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, 
     e = exp(x - m) with e_k = 1, and rest = sum_{j != k} e_j, so the row sum is 1 + rest and
     1 - y_k = rest / (1 + rest) without cancellation."""
     x = float_array(x, "x")
-    e = np.subtract(x, x.max(axis=_axis(x, axis), keepdims=True))
-    k = argmax_along(x, axis)
-    m = np.take_along_axis(x, k, axis=axis)
+    k = argmax_along(x, _axis(x, axis))
+    m = np.take_along_axis(x, k, axis=axis)  # the maximum, read at its index: no second pass over x
+    e = np.subtract(x, m)
     np.exp(e, out=e)
     np.put_along_axis(e, k, 0.0, axis=axis)
     rest = e.sum(axis=axis, keepdims=True)
@@ -95,9 +95,11 @@ def softmax_jacobian(x: np.ndarray) -> np.ndarray:
 
 def log_softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
     """log(softmax(x)) computed without forming the probabilities."""
-    _, m, _, rest = shifted_exp_rest(x, axis)
+    _, m, out, rest = shifted_exp_rest(x, axis)
     # log(1 + rest), not log(sum e): at the argmax the result is -log1p(rest), e.g. -e^-50
-    return (np.asarray(x) - m) - np.log1p(rest)
+    np.subtract(x, m, out=out)  # x - m, into the buffer of e, no longer needed
+    out -= np.log1p(rest)
+    return out
 
 
 def log_softmax_backward(dy: np.ndarray, x: np.ndarray, *, axis: int = -1) -> tuple[np.ndarray]:
