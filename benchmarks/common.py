@@ -6,7 +6,7 @@ a server process and forks one process per benchmark and parameter set. Importin
 loads every known backend (built-ins and plug-ins, ``cnnbench.backends.registry``) in the
 server, torch first (once torch has loaded its LLVM, TensorFlow and Triton can share the
 process), with numerics pinned (``pinned_numerics``) and every thread pool pinned to
-``thread_count()`` (``$CNNBENCH_THREADS``, else the CPUs this process may use): each fork
+``thread_count()`` (``$CNNBENCH_THREADS``, else 1): each fork
 finds them ready, and a benchmark costs its own time only. Nothing runs an op in the server
 (runtimes start their thread pools on first use, in the fork).
 

@@ -77,10 +77,13 @@ def _call(backend: Backend, workload: Workload, dtype: str, direction: str) -> C
 
 
 def thread_count() -> int:
-    """Threads a timing run pins every pool to: ``$CNNBENCH_THREADS``, else the CPUs this process may use."""
-    value = os.environ.get(THREADS_VARIABLE)
-    if value is None:
-        return len(os.sched_getaffinity(0))
+    """Threads a timing run pins every pool to: ``$CNNBENCH_THREADS``, else 1.
+
+    One thread by default: per-core speed is what compares across backends on a shared machine.
+    A multithreaded runtime waiting at its barriers for a thread the machine's load has
+    descheduled slows by far more than a single thread does (torch's cross-entropy, 0.9 ms alone,
+    took 47 ms on 2 busy cores), so its ratios would measure the load, not the implementation."""
+    value = os.environ.get(THREADS_VARIABLE, "1")
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{THREADS_VARIABLE}: expected an integer >= 1, got {value!r}")
     return int(value)

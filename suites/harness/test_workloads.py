@@ -176,6 +176,8 @@ def test_calls_per_sample_reaches_the_minimum_sample():
 
 
 def test_thread_count_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(THREADS_VARIABLE, raising=False)
+    assert thread_count() == 1
     monkeypatch.setenv(THREADS_VARIABLE, "3")
     assert thread_count() == 3
     monkeypatch.setenv(THREADS_VARIABLE, "0")
