@@ -104,6 +104,27 @@ def test_interpreter_skips_standard_size_and_dtype_and_warmup_options_hold(plugi
     assert not any(b["options"]["warmup"] for b in benches)
 
 
+ONE = ("--backend", "numpy", "--size", "small", "--op", "relu", "--dtype", "float32", *QUICK)
+
+
+def test_a_saved_run_is_compared_side_by_side(plugin_path, tmp_path):
+    storage = f"--benchmark-storage=file://{tmp_path / 'saved'}"
+    _benchmark(*ONE, "--benchmark-autosave", storage, plugin_root=plugin_path, json_path=tmp_path / "1.json")
+    assert len(list((tmp_path / "saved").glob("*/0001_*.json"))) == 1  # per machine, numbered
+    again, _ = _benchmark(*ONE, "--benchmark-compare", storage, plugin_root=plugin_path, json_path=tmp_path / "2.json")
+    assert "benchmark 'relu[small] forward float32': 2 tests" in again.stdout
+    for row in ("test_speed[relu-forward-numpy-float32] (NOW)", "test_speed[relu-forward-numpy-float32] (0001_"):
+        assert row in again.stdout
+
+
+def test_a_histogram_is_drawn_per_group(plugin_path, tmp_path):
+    pytest.importorskip("pygal", reason="--benchmark-histogram needs pytest-benchmark[histogram] (pygal, pygaljs)")
+    histogram = f"--benchmark-histogram={tmp_path / 'plots' / 'speed'}"
+    _benchmark(*ONE, histogram, plugin_root=plugin_path, json_path=tmp_path / "speed.json")
+    drawn = sorted(p.name for p in (tmp_path / "plots").iterdir())
+    assert drawn == ["speed-relu[small]_forward+backward_float32.svg", "speed-relu[small]_forward_float32.svg"]
+
+
 @pytest.mark.parametrize(
     "args,message",
     [
