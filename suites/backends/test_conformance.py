@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnbench.conformance import directions
+from cnnbench.pytest_backends import loaded_backends
 from cnnbench.reference.catalog import OPS
-from suites.conftest import loaded_backends
 from suites.verdict import check_and_assert
 
 FIXED = [

@@ -4,13 +4,18 @@
 its own code and nothing else, its variants, and ``PartialBackend``, whose
 ``op_dtypes`` limit some ops to float64), ``brokenplug/`` (fails to import) and a
 ``.dist-info`` folder declaring the entry point, so discovery can be tested
-without installing anything.
+without installing anything. ``run_pytest`` runs pytest in the repo with them importable.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 TINY = textwrap.dedent('''
     import numpy as np
@@ -84,6 +89,11 @@ TINY = textwrap.dedent('''
     class ForeignOpDtypesBackend(TinyBackend):
         name = "foreign"
         op_dtypes = {"relu": ("float16",)}
+
+    class InterpretedBackend(TinyBackend):
+        """Runs its kernels on an interpreter, as Triton does without a GPU."""
+        name = "interp"
+        interpreted = True
 ''')
 
 
@@ -97,6 +107,21 @@ def write_plugin(root: Path) -> Path:
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tinyplug\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[cnnbench.backends]\ntiny-ep = tinyplug:TinyBackend\n")
     return root
+
+
+def run_pytest(*args: str, plugin_root: Path) -> subprocess.CompletedProcess:
+    """``python -m pytest -q ARGS`` in the repo (no cache written), the plug-ins under ``plugin_root`` importable."""
+    # not an xdist worker itself, though started from one (pytest-benchmark would turn itself off)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(plugin_root), str(REPO)])
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 UNRULY = textwrap.dedent('''

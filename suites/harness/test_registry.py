@@ -3,17 +3,10 @@ broken or unavailable backends are reported with their reason, never fatal."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from cnnbench.backends.registry import ENV_VAR, discover, load
-from suites.harness.plugin_fixtures import write_plugin
-
-REPO = Path(__file__).resolve().parents[2]
+from suites.harness.plugin_fixtures import run_pytest, write_plugin
 
 
 @pytest.fixture
@@ -70,20 +63,8 @@ def test_one_broken_backend_does_not_stop_the_others(plugin_path):
     assert [lb.ok for lb in loaded] == [False, True, True]
 
 
-def _pytest(*args: str, plugin_root: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_root), str(REPO)])}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_suite_checks_a_plugin_without_changes_to_the_repo(plugin_path):
-    done = _pytest(
+    done = run_pytest(
         "suites/backends/test_conformance.py",
         "--backend",
         "tinyplug:TinyBackend",
@@ -96,7 +77,7 @@ def test_suite_checks_a_plugin_without_changes_to_the_repo(plugin_path):
 
 
 def test_suite_fails_a_plugin_whose_convention_declaration_is_false(plugin_path):
-    done = _pytest(
+    done = run_pytest(
         "suites/backends/test_conformance.py",
         "--backend",
         "tinyplug:SloppyBackend",
@@ -109,7 +90,7 @@ def test_suite_fails_a_plugin_whose_convention_declaration_is_false(plugin_path)
 
 
 def test_unknown_backend_is_a_usage_error(plugin_path):
-    done = _pytest("suites/backends/test_conformance.py", "--backend", "nonsense", plugin_root=plugin_path)
+    done = run_pytest("suites/backends/test_conformance.py", "--backend", "nonsense", plugin_root=plugin_path)
     assert done.returncode == 4 and "unknown backend 'nonsense'" in done.stderr
 
 
@@ -171,5 +152,5 @@ def test_a_numpy_backend_subclass_is_checked_with_its_own_ops_and_conventions():
 
 def test_a_named_backend_that_does_not_load_is_a_usage_error(plugin_path):
     """Its tests would all skip, and the run pass, having checked nothing."""
-    done = _pytest("suites/backends/test_conformance.py", "--backend", "brokenplug:Backend", plugin_root=plugin_path)
+    done = run_pytest("suites/backends/test_conformance.py", "--backend", "brokenplug:Backend", plugin_root=plugin_path)
     assert done.returncode == 4 and "failed to load brokenplug:Backend" in done.stderr
