@@ -28,7 +28,7 @@ from cnnbench.backends.base import Backend, OpNotSupported
 from cnnbench.backends.registry import known_specs, load
 from cnnbench.numerics import pinned_numerics
 from cnnbench.reference.workloads import SIZES, workload
-from cnnbench.timed_call import thread_count, timed_call
+from cnnbench.timed_call import not_timed, thread_count, timed_call
 from cnnbench.timing import interleaved
 
 DTYPES = ["float64", "float32", "float16", "bfloat16"]
@@ -85,8 +85,8 @@ def call_of(name: str, op: str, direction: str, dtype: str, size: str) -> Callab
         raise NotImplementedError(f"{name}: {backend}")
     if dtype not in backend.dtypes:
         raise NotImplementedError(f"{name} runs {', '.join(backend.dtypes)}")
-    if backend.interpreted and size != "small":
-        raise NotImplementedError(f"{name} runs on an interpreter here: small size only")
+    if reason := not_timed(backend, size):
+        raise NotImplementedError(reason)
     try:
         return timed_call(backend, workload(op, size), dtype, direction)
     except OpNotSupported as exc:

@@ -39,7 +39,6 @@ from .worker import DEFAULT_TIMEOUT, LOAD_TIMEOUT, InProcess, Isolated, TaskFail
 
 SCHEMA = 1
 TIMED_DIRECTIONS = (FORWARD, FORWARD_BACKWARD, STEP)
-RATE_UNIT = {"flops": "GFLOP/s", "bytes": "GB/s"}
 
 
 @dataclass
@@ -68,10 +67,10 @@ def _row(info: dict, w: Workload, direction: str, dtype: str, status: str, reaso
 
 
 def _timed(row: dict, w: Workload, timing: Timing) -> dict:
-    work = w.work(row["direction"], numpy_dtype(row["dtype"]).itemsize)
-    rate = work[row["measure"]] / timing.best / 1e9
+    itemsize = numpy_dtype(row["dtype"]).itemsize
+    work, rate = w.work(row["direction"], itemsize), w.rate(row["direction"], itemsize, timing.best)
     return row | {"best": timing.best, "median": timing.median, "number": timing.number, "rounds": timing.rounds,
-                  **work, "rate": rate, "rate_unit": RATE_UNIT[row["measure"]]}  # fmt: skip
+                  **work, "rate": rate, "rate_unit": w.rate_unit}  # fmt: skip
 
 
 def with_ratios(rows: list[dict]) -> list[dict]:

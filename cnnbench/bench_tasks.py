@@ -25,11 +25,10 @@ from cnnbench.backends.registry import LoadedBackend
 from cnnbench.reference.workloads import workload
 
 from .tasks import raised
-from .timed_call import pinned_threads, timed_call
+from .timed_call import not_timed, pinned_threads, timed_call
 from .timing import MIN_SAMPLE, WARMUP, calls_per_sample, sample_seconds
 
 Key = tuple[str, str, str, str]  # op, size, dtype, direction
-INTERPRETER_SIZE = "small"  # the only size timed on an interpreter
 
 
 @dataclass
@@ -40,11 +39,6 @@ class _Pinned:
 
 
 _STATE: dict[str, _Pinned] = {}  # by backend name: in a worker one entry, in-process one per backend
-
-
-def interpreted(loaded: LoadedBackend) -> bool:
-    """Whether the backend runs its kernels on an interpreter (Triton's on CPU): timed at ``small`` only."""
-    return bool(getattr(loaded.backend, "interpreted", False))
 
 
 def _pinned(loaded: LoadedBackend) -> _Pinned:
@@ -59,8 +53,8 @@ def prepare(loaded: LoadedBackend, op: str, size: str, dtype: str, direction: st
     """Build, warm up and calibrate one timed call; ``{"number", "threads"}``, or ``{"status",
     "reason"}`` where the backend lacks the op in ``dtype`` ("not implemented"), raises ("error"),
     or runs on an interpreter and ``size`` is not ``small`` ("not timed")."""
-    if interpreted(loaded) and size != INTERPRETER_SIZE:
-        return {"status": "not timed", "reason": f"runs on an interpreter: timed at size {INTERPRETER_SIZE} only"}
+    if reason := not_timed(loaded.backend, size):
+        return {"status": "not timed", "reason": reason}
     state = _pinned(loaded)
     state.prepared.clear()  # the previous workload's arrays go before this one's are made
     try:

@@ -38,11 +38,8 @@ from cnnbench.conformance import numpy_dtype
 from cnnbench.pytest_backends import loaded_backends, unloaded_skip
 from cnnbench.reference import workloads as table
 from cnnbench.reference.catalog import CATALOG
-from cnnbench.timed_call import pinned_threads, timed_call
+from cnnbench.timed_call import not_timed, pinned_threads, timed_call
 from cnnbench.tolerance import DTYPES
-
-RATE_UNITS = {"flops": "GFLOP/s", "bytes": "GB/s"}
-INTERPRETED_SIZES = ("small",)  # the sizes a backend running on an interpreter is timed at
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -105,8 +102,8 @@ def timed(
     """The call to time, with the benchmark's group and extra_info set; the rates are added once it ran."""
     loaded = next(lb for lb in loaded_backends(pytestconfig) if lb.name == backend)  # loaded: else a skip mark
     workload = table.workload(op, pytestconfig.getoption("--size"))
-    if getattr(loaded.backend, "interpreted", False) and workload.size not in INTERPRETED_SIZES:
-        pytest.skip(f"{backend} runs on an interpreter here: timed at --size small only")
+    if reason := not_timed(loaded.backend, workload.size):
+        pytest.skip(reason)
     try:
         call = timed_call(loaded.backend, workload, dtype, direction)
     except OpNotSupported as exc:
@@ -119,5 +116,6 @@ def timed(
     yield call
     if benchmark.stats:  # None under --benchmark-disable
         seconds = {"min": benchmark.stats.stats.min, "median": benchmark.stats.stats.median}
-        benchmark.extra_info["rate_unit"] = RATE_UNITS[workload.measure]
-        benchmark.extra_info.update({f"rate_at_{k}": work[workload.measure] / t / 1e9 for k, t in seconds.items()})
+        benchmark.extra_info["rate_unit"] = workload.rate_unit
+        itemsize = numpy_dtype(dtype).itemsize
+        benchmark.extra_info.update({f"rate_at_{k}": workload.rate(direction, itemsize, t) for k, t in seconds.items()})

@@ -25,6 +25,15 @@ from cnnbench.conformance import HandedInputs, cotangent, declared_op
 from cnnbench.reference.workloads import FORWARD, STEP, Workload
 
 THREADS_VARIABLE = "CNNBENCH_THREADS"
+INTERPRETER_SIZE = "small"  # the only size a backend running on an interpreter is timed at
+
+
+def not_timed(backend: Backend, size: str) -> str | None:
+    """Why ``backend`` is not timed at ``size``, or None: a backend whose kernels run on an
+    interpreter (Triton without a GPU) is timed at the small size only."""
+    if getattr(backend, "interpreted", False) and size != INTERPRETER_SIZE:
+        return f"{backend.name} runs on an interpreter here: timed at size {INTERPRETER_SIZE} only"
+    return None
 
 
 def timed_call(backend: Backend, workload: Workload, dtype: str, direction: str) -> Callable[[], None]:

@@ -42,6 +42,7 @@ from .catalog import CATALOG, Op
 
 SIZES = ("small", "standard")
 FORWARD, FORWARD_BACKWARD, STEP = "forward", "forward+backward", "step"
+RATE_UNITS = {"flops": "GFLOP/s", "bytes": "GB/s"}
 
 # Optimizer state arrays shaped like the parameter (read and written every step).
 STATE_ARRAYS = {"sgd": 0, "sgd_momentum": 1, "sgd_nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
@@ -215,6 +216,14 @@ class Workload:
     def work(self, direction: str, itemsize: int) -> dict[str, int]:
         """``{"flops": ..., "bytes": ...}`` of one call in ``direction`` at ``itemsize`` bytes per element."""
         return {"flops": self.flops(direction), "bytes": self.elements(direction) * itemsize}
+
+    @property
+    def rate_unit(self) -> str:
+        return RATE_UNITS[self.measure]
+
+    def rate(self, direction: str, itemsize: int, seconds: float) -> float:
+        """GFLOP/s or GB/s (``rate_unit``) of one call in ``direction`` taking ``seconds``: work / t / 1e9."""
+        return self.work(direction, itemsize)[self.measure] / seconds / 1e9
 
 
 def workloads(size: str, ops: Mapping[str, Op] | None = None) -> list[Workload]:

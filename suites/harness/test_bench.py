@@ -233,7 +233,7 @@ def test_an_interpreted_backend_is_timed_at_small_only():
     loaded = _in_process(Interpreted("interp", 0.0))
     standard = run_bench(loaded, ["relu"], ["float64"], ["forward"], "standard", 1).rows
     assert [(r["status"], r["reason"]) for r in standard] == [
-        ("not timed", "runs on an interpreter: timed at size small only")
+        ("not timed", "interp runs on an interpreter here: timed at size small only")
     ]
     small = run_bench(loaded, ["relu"], ["float64"], ["forward"], "small", 1).rows[0]
     assert small["status"] == "timed" and small["best"] > 0

@@ -98,7 +98,7 @@ def test_interpreter_skips_standard_size_and_dtype_and_warmup_options_hold(plugi
         ("numpy", "relu", "forward", "float32"),
         ("numpy", "relu", "forward+backward", "float32"),
     ]
-    assert _skips(done.stdout) == {"interp runs on an interpreter here: timed at --size small only": 2}
+    assert _skips(done.stdout) == {"interp runs on an interpreter here: timed at size small only": 2}
     assert benches[0]["group"] == "relu[standard] forward float32"
     assert benches[0]["extra_info"]["bytes"] == 2 * (32 * 64 * 32 * 32) * 4
     assert not any(b["options"]["warmup"] for b in benches)

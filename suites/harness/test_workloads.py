@@ -159,7 +159,7 @@ def sleeper(seconds: float, log: list[str], name: str):
 def test_interleaved_takes_turns_and_measures_the_ratio():
     log: list[str] = []
     timings = interleaved(
-        {"a": sleeper(0.004, log, "a"), "b": sleeper(0.008, log, "b")}, rounds=5, warmup=1, min_sample=0.01
+        {"a": sleeper(0.01, log, "a"), "b": sleeper(0.02, log, "b")}, rounds=5, warmup=1, min_sample=0.02
     )
     na, nb = timings["a"].number, timings["b"].number
     # the timed calls come last: a sample of a, then one of b, round after round
