@@ -30,9 +30,8 @@ from cnnbench.numerics import pinned_numerics
 from cnnbench.reference.workloads import SIZES, workload
 from cnnbench.timed_call import not_timed, thread_count, timed_call
 from cnnbench.timing import interleaved
+from cnnbench.tolerance import DTYPES
 
-DTYPES = ["float64", "float32", "float16", "bfloat16"]
-RATIO_ROUNDS = 15
 LOAD_ORDER = ("torch", "numpy", "triton", "tensorflow")
 SIZE_VARIABLE = "CNNBENCH_SIZE"
 
@@ -51,7 +50,7 @@ def class_name(op: str) -> str:
 
 def op_params(op: str) -> list[list[str]]:
     """asv parameters of an op's benchmarks: backend x direction x dtype x size (one value)."""
-    return [list(BACKENDS), list(workload(op, bench_size()).directions), DTYPES, [bench_size()]]
+    return [list(BACKENDS), list(workload(op, bench_size()).directions), list(DTYPES), [bench_size()]]
 
 
 PARAM_NAMES = ["backend", "direction", "dtype", "size"]
@@ -103,6 +102,6 @@ def best_times(op: str, direction: str, dtype: str, size: str) -> dict[str, floa
             calls[name] = call_of(name, op, direction, dtype, size)
         except NotImplementedError as exc:
             skipped[name] = str(exc)
-    timings = interleaved(calls, rounds=RATIO_ROUNDS) if calls else {}
+    timings = interleaved(calls) if calls else {}
     return {**skipped, **{name: timing.best for name, timing in timings.items()}}
 

@@ -1,5 +1,5 @@
 """pytest-benchmark timings of the workload table (``cnnbench.reference.workloads``) on the
-selected backends: ``benchmarks/conftest.py`` enables it, ``benchmarks/test_speed.py`` times.
+selected backends: the repository's root ``conftest.py`` loads it, ``benchmarks/test_speed.py`` times.
 
     pytest benchmarks/ --benchmark-only [--backend B ...] [--size small|standard] [--op O ...] [--dtype D ...]
 

@@ -19,8 +19,6 @@ from hypothesis import HealthCheck, settings
 
 from cnnbench.pytest_backends import loaded_backends, unloaded_skip
 
-pytest_plugins = ["cnnbench.pytest_backends"]
-
 settings.register_profile(
     "ci", derandomize=True, max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
