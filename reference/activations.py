@@ -106,13 +106,13 @@ def prelu(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 def prelu_backward(
     dy: np.ndarray, x: np.ndarray, alpha: np.ndarray, *, prelu_grad_at_kink: str = "left"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """dx = dy on the right, a dy on the left; d alpha = sum of dy x over the left side."""
+    """dx = dy on the right, a dy on the left; d alpha = sum of dy min(x, 0) (dy x over the left side)."""
     x = float_array(x, "x")
     slope = _prelu_slope(x, alpha)
     dy = output_gradient(dy, x.shape)
     right = _positive_side(x, prelu_grad_at_kink, "prelu_grad_at_kink")
     dx = select(right, 1.0, slope, np.result_type(dy, slope)) * dy  # 1 or a_c
-    contrib = (dy * x) * ~right  # dy x on the left side only
+    contrib = dy * np.minimum(x, 0)  # dy x on the left side, 0 on the right (and at a kink either way)
     axes = tuple(i for i in range(x.ndim) if not (i == 1 and np.asarray(alpha).shape[0] > 1))
     return dx, contrib.sum(axis=axes).reshape(np.asarray(alpha).shape)
 
@@ -130,8 +130,9 @@ def elu_backward(
     real(alpha, "alpha")
     dy = output_gradient(dy, x.shape)
     right = _positive_side(x, elu_grad_at_kink, "elu_grad_at_kink")
-    left = dy * alpha * np.exp(np.minimum(x, 0))
-    return (select(right, dy, left, left.dtype).astype(x.dtype, copy=False),)
+    # the slope, 1 or alpha e^x, bounded by max(1, |alpha|) (e^min(x, 0) <= 1): no overflow in the branch not taken
+    slope = select(right, 1.0, alpha * np.exp(np.minimum(x, 0)), np.result_type(dy, x, alpha))
+    return ((dy * slope).astype(x.dtype, copy=False),)
 
 
 def _maxout_pieces(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -18,14 +18,17 @@ Directions, derived from the catalog record:
 
 Work of one call, for rates:
 
-    FLOPs     ops of tolerance class "products" (conv2d, fully connected): 2 per multiply-add;
+    FLOPs     the matrix-product ops, 2 per multiply-add: conv2d 2 |y| C/g KH KW, fully connected
+              2 |y| D, maxout 2 |y| P D (|y| the forward's output elements; bias adds not counted);
               the backward does the forward's work twice (one product for the input's gradient,
               one for the weights'), so forward+backward is 3x the forward
     elements  every op: the array elements a call must at least read and write, once each:
-              forward reads its inputs and writes its outputs; the backward reads dy and the
-              inputs and writes one gradient per input; an optimizer step reads the parameter,
-              the gradient and its state and writes the parameter and its state
-Bytes are elements times the timed dtype's size; GB/s is the rate of memory-bound ops.
+              forward reads its inputs (array parameters too: labels, masks, running statistics)
+              and writes its outputs; the backward reads dy (shaped like the first output) and
+              the inputs again and writes one gradient per input; an optimizer step reads the
+              parameter, the gradient and its state and writes the parameter and its state
+Bytes are elements times the timed dtype's size (integer labels and step numbers are charged
+at that size too, a small overcount); GB/s is the rate of memory-bound ops.
 """
 
 from __future__ import annotations
@@ -43,6 +46,12 @@ from .catalog import CATALOG, Op
 SIZES = ("small", "standard")
 FORWARD, FORWARD_BACKWARD, STEP = "forward", "forward+backward", "step"
 RATE_UNITS = {"flops": "GFLOP/s", "bytes": "GB/s"}
+# multiply-adds per output element of the matrix-product ops: C/g KH KW, D, P D (w's shapes)
+MULTIPLY_ADDS_PER_OUTPUT = {
+    "conv2d": lambda x, w, b, groups=1, **_: int(np.prod(w.shape[1:])),  # w (K, C/g, KH, KW)
+    "fully_connected": lambda x, w, b: w.shape[1],  # w (M, D)
+    "maxout": lambda x, w, b: w.shape[0] * w.shape[2],  # w (P, M, D)
+}
 
 # Optimizer state arrays shaped like the parameter (read and written every step).
 STATE_ARRAYS = {"sgd": 0, "sgd_momentum": 1, "sgd_nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
@@ -66,18 +75,10 @@ DIMS = {
     "standard": Dims((32, 64, 32, 32), 64, (256, 2048, 1000), (256, 1000), (1024, 1024), (256, 3, 32, 32), 10_000),
 }
 
-HYPER = {  # the catalog cases' hyperparameters: binary fractions, exact in every dtype
-    "sgd": {"lr": 0.125},
-    "sgd_momentum": {"lr": 0.0625, "momentum": 0.875},
-    "sgd_nesterov": {"lr": 0.0625, "momentum": 0.875},
-    "adagrad": {"lr": 0.125},
-    "rmsprop": {"lr": 2**-6, "rho": 0.875},
-    "adam": {"lr": 2**-6, "beta1": 0.875},
-    "step_decay": {"lr": 0.125, "drop": 0.5, "every": 10},
-    "exponential_decay": {"lr": 0.125, "gamma": 0.96875},
-    "inverse_time_decay": {"lr": 0.125, "k": 0.0625},
-    "cosine_decay": {"lr": 0.125, "period": 80},
-}
+def _hyperparameters(op: Op) -> dict[str, Any]:
+    """The scalar hyperparameters of the op's first catalog case (binary fractions, exact in every
+    dtype): an optimizer's lr, momentum, ...; a schedule's lr, decay, ..."""
+    return {k: v for k, v in op.cases()[0].params.items() if not isinstance(v, np.ndarray)}
 
 
 def _normal(seed: int, shape: tuple[int, ...], scale: float = 1.0) -> np.ndarray:
@@ -135,9 +136,11 @@ def _call(op: Op, d: Dims) -> tuple[tuple[np.ndarray, ...], dict[str, Any]]:
         strengths = {"l1_penalty": {"l1": 0.375}, "l2_penalty": {"l2": 0.375}}
         return (_normal(1, d.params),), strengths.get(name, {"l1": 0.25, "l2": 0.5})
     if family == "optimizer":
-        return (_normal(1, d.params),), {"grad": _normal(2, d.params), **HYPER[name]}
+        # gradients of 1/16: over the ~1e5 steps of a long timing, no state (AdaGrad's sum of g^2
+        # included) leaves the float16 range, so every timed step works on finite numbers
+        return (_normal(1, d.params),), {"grad": _normal(2, d.params, 2**-4), **_hyperparameters(op)}
     if family == "schedule":
-        return (), {"steps": np.arange(d.steps), **HYPER[name]}
+        return (), {"steps": np.arange(d.steps), **_hyperparameters(op)}
     if family == "preprocess":
         return (_normal(1, d.batch, 3.0) + 100.0,), {}
     raise KeyError(f"op: no workload for {name!r}; add it to reference/workloads.py")
@@ -147,10 +150,6 @@ def _directions(op: Op) -> tuple[str, ...]:
     if op.kind == "trajectory":
         return (STEP,)
     return (FORWARD, FORWARD_BACKWARD) if op.differentiable else (FORWARD,)
-
-
-def _size(value: Any) -> int:
-    return sum(np.size(v) for v in value) if isinstance(value, tuple) else int(np.size(value))
 
 
 @dataclass(frozen=True)
@@ -176,26 +175,26 @@ class Workload:
 
     @property
     def measure(self) -> str:
-        """What a rate of this op counts: "flops" (products) or "bytes" (memory-bound)."""
-        return "flops" if self.op.tolerance == "products" else "bytes"
+        """What a rate of this op counts: "flops" (matrix products) or "bytes" (memory-bound)."""
+        return "flops" if self.op.name in MULTIPLY_ADDS_PER_OUTPUT else "bytes"
 
     @cached_property
     def forward_flops(self) -> int:
-        """2 x multiply-adds of one forward (products ops; 0 for the rest)."""
-        if self.op.tolerance != "products":
-            return 0
-        x, w = self.case.inputs[:2]
-        if self.op.name == "conv2d":
-            n, c, h, wd = x.shape  # stride 1, padding 1, 3x3: output H x W
-            return 2 * n * w.shape[0] * h * wd * c * w.shape[2] * w.shape[3]
-        return 2 * x.shape[0] * int(np.prod(w.shape))  # fully connected: N D M
+        """2 x multiply-adds of one forward (module docstring; 0 for memory-bound ops)."""
+        per_output = MULTIPLY_ADDS_PER_OUTPUT.get(self.op.name)
+        return 0 if per_output is None else 2 * self.output_elements * per_output(*self.case.inputs, **self.case.params)
 
     @cached_property
-    def output_elements(self) -> int:
-        """Elements of the forward's outputs (from the reference, once)."""
+    def output_sizes(self) -> tuple[int, ...]:
+        """Elements of each of the forward's outputs (from the reference, once); an optimizer's: the parameter."""
         if self.op.kind == "trajectory":
-            return int(np.size(self.case.inputs[0]))
-        return _size(self.op.forward(*self.case.inputs, **self.case.params))
+            return (int(np.size(self.case.inputs[0])),)
+        out = self.op.forward(*self.case.inputs, **self.case.params)
+        return tuple(int(np.size(o)) for o in (out if isinstance(out, tuple) else (out,)))
+
+    @property
+    def output_elements(self) -> int:
+        return sum(self.output_sizes)
 
     def flops(self, direction: str) -> int:
         """Floating-point operations of one call in ``direction`` (0 where the op is memory-bound)."""
@@ -211,7 +210,8 @@ class Workload:
         forward = read + self.output_elements
         if direction == FORWARD:
             return forward
-        return forward + self.output_elements + read + inputs  # dy, the inputs again, the gradients
+        dy = self.output_sizes[0]  # the cotangent of the first output (BatchNorm's y, not its running statistics)
+        return forward + dy + read + inputs  # dy, the inputs again, the gradients
 
     def work(self, direction: str, itemsize: int) -> dict[str, int]:
         """``{"flops": ..., "bytes": ...}`` of one call in ``direction`` at ``itemsize`` bytes per element."""
@@ -219,6 +219,7 @@ class Workload:
 
     @property
     def rate_unit(self) -> str:
+        """"GFLOP/s" or "GB/s", after ``measure``."""
         return RATE_UNITS[self.measure]
 
     def rate(self, direction: str, itemsize: int, seconds: float) -> float:
@@ -226,16 +227,19 @@ class Workload:
         return self.work(direction, itemsize)[self.measure] / seconds / 1e9
 
 
-def workloads(size: str, ops: Mapping[str, Op] | None = None) -> list[Workload]:
-    """One workload per op of the catalog (or of ``ops``), in catalog order."""
+def _checked(size: str) -> str:
     if size not in SIZES:
         raise ValueError(f"size: expected one of {', '.join(SIZES)}, got {size!r}")
-    return [Workload(op, size) for op in (ops or CATALOG).values()]
+    return size
+
+
+def workloads(size: str, ops: Mapping[str, Op] | None = None) -> list[Workload]:
+    """One workload per op of the catalog (or of ``ops``), in catalog order."""
+    return [Workload(op, _checked(size)) for op in (ops or CATALOG).values()]
 
 
 def workload(op: str, size: str) -> Workload:
-    if size not in SIZES:
-        raise ValueError(f"size: expected one of {', '.join(SIZES)}, got {size!r}")
+    """The workload of catalog op ``op`` at ``size``; a named error for an unknown op or size."""
     if op not in CATALOG:
         raise KeyError(f"op: unknown op {op!r}; known ops: {', '.join(sorted(CATALOG))}")
-    return Workload(CATALOG[op], size)
+    return Workload(CATALOG[op], _checked(size))

@@ -64,8 +64,10 @@ def test_flops_of_the_products_ops():
     assert conv.flops(FORWARD) == forward
     assert conv.flops(FORWARD_BACKWARD) == 3 * forward  # dx and dw each cost a forward
     assert workload("fully_connected", "standard").flops(FORWARD) == 2 * 256 * 2048 * 1000
+    assert workload("maxout", "standard").flops(FORWARD) == 2 * 256 * 500 * 2 * 1024  # N M P D
     assert workload("relu", "standard").flops(FORWARD) == 0
-    assert (conv.measure, workload("relu", "standard").measure) == ("flops", "bytes")
+    assert (conv.measure, workload("maxout", "standard").measure) == ("flops", "flops")
+    assert workload("relu", "standard").measure == "bytes"
 
 
 def test_elements_moved():
@@ -79,6 +81,15 @@ def test_elements_moved():
     assert workload("sgd_momentum", "standard").elements(STEP) == 5 * MEGA
     assert workload("adam", "standard").elements(STEP) == 7 * MEGA
     assert workload("he_normal", "standard").elements(FORWARD) == MEGA  # written only
+    # BatchNorm: x, gamma, beta, running mean and var read; y and both running statistics written;
+    # backward: dy (like y only), the five arrays again, three gradients
+    c = 64
+    bn = workload("batch_norm_train", "standard")
+    assert bn.elements(FORWARD) == (n + 4 * c) + (n + 2 * c)
+    assert bn.elements(FORWARD_BACKWARD) == (n + 4 * c) + (n + 2 * c) + n + (n + 4 * c) + (n + 2 * c)
+    # cross-entropy: logits and 256 labels read, one number written
+    ce = workload("cross_entropy", "standard")
+    assert ce.elements(FORWARD) == 256 * 1000 + 256 + 1
 
 
 def test_bad_selections_are_named():
@@ -170,9 +181,16 @@ def test_interleaved_takes_turns_and_measures_the_ratio():
     assert timings["a"].best <= timings["a"].median
 
 
-def test_calls_per_sample_reaches_the_minimum_sample():
-    number = calls_per_sample(lambda: time.sleep(0.001), min_sample=0.02)
-    assert number in (16, 32)  # 2**k calls of >= 1 ms last 20 ms by k = 5 (or 4 when sleep overshoots)
+def test_calls_per_sample_reaches_the_minimum_sample(monkeypatch):
+    """A call of 1 ms on a clock that only the calls advance: 2**k calls reach 20 ms at k = 5."""
+    clock = [0.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+
+    def call() -> None:
+        clock[0] += 0.001
+
+    assert calls_per_sample(call, min_sample=0.02) == 32
+    assert calls_per_sample(call, min_sample=0.001) == 1
 
 
 def test_thread_count_comes_from_the_environment(monkeypatch):
