@@ -68,6 +68,10 @@ class TensorFlowBackend(Backend):
         grads = tape.gradient(out, xs, output_gradients=dy)
         return tuple(tf.zeros_like(x) if g is None else g for x, g in zip(xs, grads, strict=True))
 
+    def synchronize(self) -> None:
+        """Wait for queued device work: eager ops on a GPU return before they finish."""
+        tf.test.experimental.sync_devices()
+
     def set_threads(self, count: int) -> dict[str, int]:
         """TensorFlow takes thread counts only before its runtime starts (its first op); later
         they stay as they were, and what is in effect is returned (0: TensorFlow's default, all cores)."""

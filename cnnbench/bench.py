@@ -172,7 +172,7 @@ def run_bench(
         env["interrupted"] = "yes: the rows are those of the workloads finished before the interrupt"
     finally:
         bar.close()
-        for w in workers:
+        for w in reversed(workers):  # last pinned, first restored
             if isinstance(w, InProcess):  # a worker process ends with everything it held
                 w.call(bench_tasks.release)
             w.close()

@@ -150,8 +150,10 @@ def read(path: Path) -> Speed:
 
 def write(speed: Speed, directory: Path, run: Run | None) -> list[Path]:
     """Write speed.json, speed.md, speed.html, the figures and report.html (with ``run``'s
-    conformance half when given) into ``directory``, each atomically."""
+    conformance half when given) into ``directory``, each atomically; speed.json first, so that
+    a failure in rendering cannot lose the measurements."""
     directory.mkdir(parents=True, exist_ok=True)
+    replace_atomically(directory / "speed.json", dumps(speed.to_json(), indent=1).encode())
     worst = worst_errors(run) if run is not None else {}
     if run is None:
         source = "no conformance run in this directory: no errors to plot against time"
@@ -160,7 +162,6 @@ def write(speed: Speed, directory: Path, run: Run | None) -> list[Path]:
     section = html_section(speed, worst, source)
     conformance = report.html_body(run) if run is not None else ""
     files = {
-        "speed.json": dumps(speed.to_json(), indent=1).encode(),
         "speed.md": to_markdown(speed, worst, source).encode(),
         "speed.html": report.html_page("cnnbench speed", section).encode(),
         **_figures(speed, worst),
@@ -168,4 +169,4 @@ def write(speed: Speed, directory: Path, run: Run | None) -> list[Path]:
     }
     for name, data in files.items():
         replace_atomically(directory / name, data)
-    return [directory / name for name in files]
+    return [directory / "speed.json"] + [directory / name for name in files]
