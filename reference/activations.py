@@ -41,8 +41,9 @@ def _positive_side(x: np.ndarray, side: str, convention: str) -> np.ndarray:
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     x = float_array(x, "x")
-    # For x below about -88 (float32) e^-x overflows to inf, and 1 / (1 + inf) = 0 is the limit:
-    # the overflow is no error here. No cancellation anywhere: a few ulps in every dtype.
+    # For x below about -88.7 (float32; -709.8 in float64) e^-x overflows to inf and the result is 0,
+    # where the true value is below the smallest normal number (flushed, as the tolerance allows).
+    # No cancellation anywhere: a few ulps in every dtype.
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-x))
 
