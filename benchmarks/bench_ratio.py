@@ -3,8 +3,9 @@ machine cancels out (asv).
 
 One class per op (``bench_ratio.Conv2d``), parameterised like ``bench_time``. ``setup_cache``
 runs once per op: for each direction and dtype it times every backend that can run it in turns
-(``common.best_times``: warm-up, samples of >= 20 ms, 15 rounds, best of each), and the
-benchmarks read the table:
+(``common.best_times``: warm-up, samples of >= 20 ms, 15 rounds, best of each, on this
+process's CPU time where that is what a quiet machine's wall clock shows: ``common.ratio_clock``),
+and the benchmarks read the table:
 
     track_to_torch    best time / torch's best time (1 for torch; skipped where torch did not run)
     track_to_fastest  best time / the fastest backend's best time (1 for the fastest)

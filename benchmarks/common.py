@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -29,7 +30,7 @@ from cnnbench.backends.registry import known_specs, load
 from cnnbench.numerics import pinned_numerics
 from cnnbench.reference.workloads import SIZES, workload
 from cnnbench.timed_call import thread_count, timed_call
-from cnnbench.timing import interleaved
+from cnnbench.timing import Clock, interleaved
 
 DTYPES = ["float64", "float32", "float16", "bfloat16"]
 RATIO_ROUNDS = 15
@@ -93,9 +94,19 @@ def call_of(name: str, op: str, direction: str, dtype: str, size: str) -> Callab
         raise NotImplementedError(str(exc)) from None
 
 
+def ratio_clock(backends: list[Backend]) -> Clock:
+    """The clock of the ratios: this process's CPU time (``time.process_time``) where it is the
+    time a quiet machine's wall clock would show, that is with one thread (``THREADS == 1``) and
+    every backend on the host (no ``device`` but ``cpu``); else the wall clock. On a loaded
+    machine the wall clock also counts the time other processes hold the core, which moves from
+    one sample to the next; this process's CPU time does not."""
+    on_host = all(getattr(backend, "device", "cpu") == "cpu" for backend in backends)
+    return time.process_time if THREADS == 1 and on_host else time.perf_counter
+
+
 def best_times(op: str, direction: str, dtype: str, size: str) -> dict[str, float | str]:
     """Every backend's best seconds per call of one combination, interleaved in this process
-    (``cnnbench.timing.interleaved``); for a backend that cannot run it, why not."""
+    (``cnnbench.timing.interleaved``) on ``ratio_clock``; for a backend that cannot run it, why not."""
     calls: dict[str, Callable[[], None]] = {}
     skipped: dict[str, float | str] = {}
     for name in BACKENDS:
@@ -103,6 +114,7 @@ def best_times(op: str, direction: str, dtype: str, size: str) -> dict[str, floa
             calls[name] = call_of(name, op, direction, dtype, size)
         except NotImplementedError as exc:
             skipped[name] = str(exc)
-    timings = interleaved(calls, rounds=RATIO_ROUNDS) if calls else {}
+    clock = ratio_clock([b for name, b in BACKENDS.items() if name in calls and not isinstance(b, str)])
+    timings = interleaved(calls, rounds=RATIO_ROUNDS, clock=clock) if calls else {}
     return {**skipped, **{name: timing.best for name, timing in timings.items()}}
 
