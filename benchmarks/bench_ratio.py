@@ -4,8 +4,9 @@ machine cancels out (asv).
 One class per op family of the catalog (``bench_ratio.Conv``, ``bench_ratio.Activation``, ...),
 parameterised by op x backend x direction x dtype x size. ``setup_cache`` runs once per family:
 for each op, direction and dtype it times every backend that can run it in turns
-(``common.best_times``: warm-up, samples of >= 20 ms, rounds taken in turn, best of each), and
-the benchmarks read that table:
+(``common.best_times``: warm-up, samples of >= 20 ms, 15 rounds, best of each, on this
+process's CPU time where that is what a quiet machine's wall clock shows: ``timed_call.clock_for``),
+and the benchmarks read that table:
 
     track_to_torch    best time / torch's best time (1 for torch; skipped where torch did not run)
     track_to_fastest  best time / the fastest backend's best time (1 for the fastest)

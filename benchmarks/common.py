@@ -28,7 +28,7 @@ from cnnbench.backends.base import Backend, OpNotSupported
 from cnnbench.backends.registry import known_specs, load
 from cnnbench.numerics import pinned_numerics
 from cnnbench.reference.workloads import SIZES, workload
-from cnnbench.timed_call import not_timed, thread_count, timed_call
+from cnnbench.timed_call import clock_for, not_timed, thread_count, timed_call
 from cnnbench.timing import interleaved
 from cnnbench.tolerance import DTYPES
 
@@ -94,7 +94,7 @@ def call_of(name: str, op: str, direction: str, dtype: str, size: str) -> Callab
 
 def best_times(op: str, direction: str, dtype: str, size: str) -> dict[str, float | str]:
     """Every backend's best seconds per call of one combination, interleaved in this process
-    (``cnnbench.timing.interleaved``); for a backend that cannot run it, why not."""
+    (``cnnbench.timing.interleaved``) on ``clock_for`` them; for a backend that cannot run it, why not."""
     calls: dict[str, Callable[[], None]] = {}
     skipped: dict[str, float | str] = {}
     for name in BACKENDS:
@@ -102,6 +102,7 @@ def best_times(op: str, direction: str, dtype: str, size: str) -> dict[str, floa
             calls[name] = call_of(name, op, direction, dtype, size)
         except NotImplementedError as exc:
             skipped[name] = str(exc)
-    timings = interleaved(calls) if calls else {}
+    clock = clock_for([b for name, b in BACKENDS.items() if name in calls and not isinstance(b, str)])
+    timings = interleaved(calls, clock=clock) if calls else {}
     return {**skipped, **{name: timing.best for name, timing in timings.items()}}
 

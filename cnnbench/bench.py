@@ -9,6 +9,10 @@ and only one worker runs at a time:
 
     round 1: a b c   round 2: a b c   ...      best = min over rounds, median kept for the spread
 
+A sample is timed inside the worker, on ``timed_call.clock_for`` its backend: the worker's CPU
+time with one thread on the host (the time a quiet machine's wall clock would show), else the
+wall clock.
+
 A backend that lacks the op in the dtype is "not implemented"; one whose call raises, crashes or
 hangs is an "error" row with the reason (its worker is replaced), and the other backends go on.
 A backend that runs on an interpreter (Triton without a GPU) is timed at size ``small`` only: at

@@ -25,7 +25,7 @@ from cnnbench.backends.registry import LoadedBackend
 from cnnbench.reference.workloads import workload
 
 from .tasks import raised
-from .timed_call import not_timed, pinned_threads, timed_call
+from .timed_call import clock_for, not_timed, pinned_threads, timed_call
 from .timing import MIN_SAMPLE, WARMUP, calls_per_sample, sample_seconds
 
 Key = tuple[str, str, str, str]  # op, size, dtype, direction
@@ -61,7 +61,7 @@ def prepare(loaded: LoadedBackend, op: str, size: str, dtype: str, direction: st
         fn = timed_call(loaded.backend, workload(op, size), dtype, direction)
         for _ in range(WARMUP):
             fn()
-        number = calls_per_sample(fn, MIN_SAMPLE)
+        number = calls_per_sample(fn, MIN_SAMPLE, clock_for([loaded.backend]))
     except OpNotSupported as exc:
         return {"status": "not implemented", "reason": exc.reason}
     except BaseException as exc:  # the backend's fault, even SystemExit, is a row's error
@@ -71,9 +71,10 @@ def prepare(loaded: LoadedBackend, op: str, size: str, dtype: str, direction: st
 
 
 def sample(loaded: LoadedBackend, key: Key) -> float:
-    """Seconds per call of the prepared call ``key``, over its calibrated ``number`` of calls."""
+    """Seconds per call of the prepared call ``key``, over its calibrated ``number`` of calls, on
+    ``clock_for`` the backend (this process's CPU time with one thread on the host)."""
     fn, number = _STATE[loaded.name].prepared[key]
-    return sample_seconds(fn, number)
+    return sample_seconds(fn, number, clock_for([loaded.backend]))
 
 
 def release(loaded: LoadedBackend) -> None:

@@ -14,6 +14,7 @@ not counted. Threads are pinned with ``pinned_threads`` before any timing.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from cnnbench.backends.base import Backend
 from cnnbench.conformance import HandedInputs, cotangent, declared_op
 from cnnbench.reference.workloads import FORWARD, STEP, Workload
+from cnnbench.timing import Clock
 
 THREADS_VARIABLE = "CNNBENCH_THREADS"
 INTERPRETER_SIZE = "small"  # the only size a backend running on an interpreter is timed at
@@ -83,6 +85,16 @@ def _call(backend: Backend, workload: Workload, dtype: str, direction: str) -> C
         sync()
 
     return call_both
+
+
+def clock_for(backends: Sequence[Backend]) -> Clock:
+    """The clock to time ``backends`` on: this process's CPU time (``time.process_time``) where it
+    is the time a quiet machine's wall clock would show, that is with one thread (``thread_count()
+    == 1``) and every backend on the host (no ``device`` but ``cpu``); else the wall clock. On a
+    loaded machine the wall clock also counts the time other processes hold the core, which moves
+    from one sample to the next; this process's CPU time does not."""
+    on_host = all(getattr(backend, "device", "cpu") == "cpu" for backend in backends)
+    return time.process_time if thread_count() == 1 and on_host else time.perf_counter
 
 
 def thread_count() -> int:

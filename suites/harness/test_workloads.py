@@ -16,7 +16,7 @@ from cnnbench.backends.numpy_backend import NumpyBackend
 from cnnbench.reference import activations, optim
 from cnnbench.reference.catalog import CATALOG
 from cnnbench.reference.workloads import FORWARD, FORWARD_BACKWARD, SIZES, STEP, workload, workloads
-from cnnbench.timed_call import THREADS_VARIABLE, pinned_threads, thread_count, timed_call
+from cnnbench.timed_call import THREADS_VARIABLE, clock_for, pinned_threads, thread_count, timed_call
 from cnnbench.timing import calls_per_sample, interleaved
 
 MEGA = 2**20
@@ -181,16 +181,15 @@ def test_interleaved_takes_turns_and_measures_the_ratio():
     assert timings["a"].best <= timings["a"].median
 
 
-def test_calls_per_sample_reaches_the_minimum_sample(monkeypatch):
+def test_calls_per_sample_reaches_the_minimum_sample():
     """A call of 1 ms on a clock that only the calls advance: 2**k calls reach 20 ms at k = 5."""
-    clock = [0.0]
-    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    now = [0.0]
 
     def call() -> None:
-        clock[0] += 0.001
+        now[0] += 0.001
 
-    assert calls_per_sample(call, min_sample=0.02) == 32
-    assert calls_per_sample(call, min_sample=0.001) == 1
+    assert calls_per_sample(call, min_sample=0.02, clock=lambda: now[0]) == 32
+    assert calls_per_sample(call, min_sample=0.001, clock=lambda: now[0]) == 1
 
 
 def test_thread_count_comes_from_the_environment(monkeypatch):
@@ -212,3 +211,16 @@ def test_pinned_threads_pins_torch_and_records_it():
         assert torch.get_num_threads() == 1
         assert record["requested"] == 1 and record["torch intra-op"] == 1
     torch.set_num_threads(before)
+
+
+def test_the_clock_is_cpu_time_only_for_one_thread_on_the_host(monkeypatch):
+    """CPU time equals a quiet machine's wall time only for one thread on the host."""
+
+    class OnGpu(NumpyBackend):
+        device = "cuda"
+
+    monkeypatch.delenv(THREADS_VARIABLE, raising=False)
+    assert clock_for([NumpyBackend()]) is time.process_time
+    assert clock_for([NumpyBackend(), OnGpu()]) is time.perf_counter
+    monkeypatch.setenv(THREADS_VARIABLE, "2")
+    assert clock_for([NumpyBackend()]) is time.perf_counter
