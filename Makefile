@@ -21,11 +21,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # asv refuses to run until it knows the machine: record it once (defaults, no questions asked).
-# --quick: one sample of each, at BENCH_SIZE (small): a check that every benchmark runs.
+# --quick: one sample of each, at BENCH_SIZE (small): a check that every benchmark runs. The results
+# are saved under the checkout's commit (asv saves --python=same runs only with a hash), for make dashboard.
 BENCH_SIZE ?= small
 bench: $(STAMP)  ## asv benchmarks against this environment, once each (BENCH_SIZE=standard for the real shapes)
 	$(BIN)/asv machine --yes
-	CNNBENCH_SIZE=$(BENCH_SIZE) $(BIN)/asv run --python=same --quick --show-stderr
+	CNNBENCH_SIZE=$(BENCH_SIZE) $(BIN)/asv run --python=same --quick --show-stderr --set-commit-hash $$(git rev-parse HEAD)
 
 # asv's index.html loads its JavaScript and CSS from CDNs: point it at benchmarks/dashboard/vendor/.
 dashboard: $(STAMP)  ## asv publish into .asv/html, rendering with no network (serve it: asv preview)
