@@ -54,6 +54,7 @@ class Speed:
     environment: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
+        """The run as speed.json holds it: schema, kind "speed", environment, backends, rows."""
         return {"schema": SCHEMA, "kind": "speed", "environment": self.environment, "backends": self.backends,
                 "rows": self.rows}  # fmt: skip
 

@@ -104,6 +104,7 @@ def _summary(speed: Speed, accuracy_source: str) -> list[str]:
 
 
 def to_markdown(speed: Speed, worst: Worst, accuracy_source: str) -> str:
+    """speed.md: the summary, then per op a table of every row (the columns of ``HEADERS``)."""
     out = ["# cnnbench speed report", "", *(f"- {line}" for line in _summary(speed, accuracy_source)), ""]
     for op in _ops(speed):
         rows = [_cells(r, worst) for r in speed.rows if r["op"] == op]
