@@ -161,7 +161,7 @@ def test_asv_discovery_finds_no_benchmark_in_the_pytest_files_without_pytest(tmp
     """The pytest files beside asv's, discovered as asv does in an environment without pytest:
     they import, and asv finds nothing to run in them (the control: a time_ function it finds)."""
     (tmp_path / "benchmarks").mkdir()
-    for name in ("__init__.py", "conftest.py", "test_speed.py"):
+    for name in ("__init__.py", "test_speed.py"):
         shutil.copy(REPO / "benchmarks" / name, tmp_path / "benchmarks" / name)
     for name, source in extra.items():
         (tmp_path / "benchmarks" / name).write_text(source)
