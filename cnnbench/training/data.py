@@ -74,7 +74,7 @@ def synthetic(seed: int = 0, n_train: int = 640, n_test: int = 320, centering: s
         labels = np.arange(n, dtype=np.int64) % 10
         rng.shuffle(labels)
         shifts = rng.integers(-1, 2, size=(n, 2))
-        images = np.stack([np.roll(prototypes[k], tuple(s), axis=(0, 1)) for k, s in zip(labels, shifts)])
+        images = np.stack([np.roll(prototypes[k], tuple(s), axis=(0, 1)) for k, s in zip(labels, shifts, strict=True)])
         images = images + rng.normal(0.0, 0.3, size=images.shape)
         return images[:, None, :, :], labels
 

@@ -126,9 +126,7 @@ def shifted(x: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
     return np.stack([padded[i, :, dy : dy + h, dx : dx + w] for i, (dy, dx) in enumerate(offsets)])
 
 
-def train_step(
-    network: Network, config: RunConfig, state: TrainingState, x: Any, y: Any, mask: Any, lr: float
-) -> Any:
+def train_step(network: Network, config: RunConfig, state: TrainingState, x: Any, y: Any, mask: Any, lr: float) -> Any:
     """One step: forward, backward, the optimizer on every parameter not frozen. Returns the
     native loss; ``state`` is updated."""
     loss, grads = network.gradients(state.params, state.buffers, x, y, mask)

@@ -221,4 +221,3 @@ class Network:
         if op == "batch_norm_train":
             return ("gamma", "beta")
         return ()
-
