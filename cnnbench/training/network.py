@@ -35,7 +35,7 @@ INITS = ("he", "xavier", "small", "large")
 BN_KEEP = 0.9  # running <- 0.9 running + 0.1 batch statistic
 BN_EPS = 1e-5
 
-Observer = Callable[[str, Any], None]
+Observer = Callable[[str, str, tuple, dict, Any], None]  # (label, op, args, params, output)
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,8 @@ def initial_buffers(arch: Architecture) -> dict[str, np.ndarray]:
 
 
 class Ops:
-    """A backend's ops by name, each output handed to ``observe(label, output)`` when one is set."""
+    """A backend's ops by name; with an observer, each call is handed to ``observe(label, op, args,
+    params, output)`` after it returns."""
 
     def __init__(self, backend: Backend, observe: Observer | None = None) -> None:
         self.backend = backend
@@ -123,7 +124,7 @@ class Ops:
             method = self._methods[op] = self.backend.op(op)
         out = method(*args, **params)
         if self.observe is not None:
-            self.observe(label, out)
+            self.observe(label, op, args, params, out)
         return out
 
 
