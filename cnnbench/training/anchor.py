@@ -141,8 +141,8 @@ def anchor_run(
     model = build(config.arch).to(torch_dtype)
     load(model, initial_parameters(config.arch, config.seed), initial_buffers(config.arch))
     rates = config.optimizer.rates(config.epochs)
-    named = dict(model.named_parameters())
-    trained = [p for name, p in named.items() if name not in {torch_name(f) for f in config.frozen}]
+    frozen = {torch_name(name) for name in config.frozen}
+    trained = [p for name, p in model.named_parameters() if name not in frozen]
     opt = optimizer(trained, config.optimizer, float(rates[0]))
     criterion = nn.CrossEntropyLoss()
     x_train, y_train = data.x_train[: config.train_examples], data.y_train[: config.train_examples]
