@@ -197,7 +197,10 @@ class TorchBackend(TorchTensors, Backend):
         p = torch.nn.Parameter(param.detach().clone())
         opt = make([p])
         if state is not None:
-            opt.load_state_dict(state)
+            hyper = [{k: v for k, v in group.items() if k != "params"} for group in opt.param_groups]
+            opt.load_state_dict(state)  # restores the saved hyperparameters too: this call's (lr, ...) win
+            for group, fresh in zip(opt.param_groups, hyper, strict=True):
+                group.update(fresh)
         p.grad = grad.detach().clone()
         opt.step()
         return p.detach(), opt.state_dict()
