@@ -35,6 +35,10 @@ def _pad_spatial(x_nhwc, padding, value=0.0):
     return tf.pad(x_nhwc, [[0, 0], [ph, ph], [pw, pw], [0, 0]], constant_values=value)
 
 
+# what the keras optimizers read from their attributes at every step, besides the learning rate
+OPTIMIZER_HYPERPARAMETERS = ("momentum", "nesterov", "rho", "epsilon", "beta_1", "beta_2")
+
+
 class TensorFlowBackend(Backend):
     name = "tensorflow"
     dtypes = DTYPES
@@ -291,9 +295,16 @@ class TensorFlowBackend(Backend):
 
     # ------------------------------------------------------------ optimizers: keras optimizers, state carried
     def _optimizer_step(self, make, param, grad, state, weight_decay):
-        """One apply_gradients; the state is the optimizer and its variable."""
+        """One apply_gradients; the state is the optimizer and its variable. A carried optimizer
+        takes this call's learning rate and hyperparameters (a schedule changes them between steps)."""
+        fresh = make()
         if state is None:
-            state = {"variable": tf.Variable(param), "optimizer": make()}
+            state = {"variable": tf.Variable(param), "optimizer": fresh}
+        else:
+            state["optimizer"].learning_rate = fresh.learning_rate
+            for name in OPTIMIZER_HYPERPARAMETERS:
+                if hasattr(fresh, name):
+                    setattr(state["optimizer"], name, getattr(fresh, name))
         variable = state["variable"]
         variable.assign(param)
         grad = grad + weight_decay * param if weight_decay else grad  # coupled L2, as the reference
