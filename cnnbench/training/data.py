@@ -80,7 +80,7 @@ def synthetic(seed: int = 0, n_train: int = 640, n_test: int = 320, centering: s
 
     x_train, y_train = draw(n_train)
     x_test, y_test = draw(n_test)
-    return centred(Dataset("synthetic", x_train, y_train, x_test, y_test), centering)
+    return centred(Dataset(f"synthetic-{seed}", x_train, y_train, x_test, y_test), centering)
 
 
 def load(name: str, seed: int = 0, centering: str = "channel") -> Dataset:

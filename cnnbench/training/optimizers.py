@@ -10,14 +10,15 @@ import numpy as np
 
 from cnnbench.reference import optim
 
-# learning rates that train the network of ``network`` on the digits in a few epochs
+# learning rates that train the network of ``network`` on the digits in a few epochs; binary
+# fractions, so that a framework that keeps the rate in float32 (keras) holds it exactly
 PRESETS: dict[str, dict[str, float]] = {
-    "sgd": {"lr": 0.1},
-    "momentum": {"lr": 0.02, "momentum": 0.9},
-    "nesterov": {"lr": 0.02, "momentum": 0.9},
-    "adagrad": {"lr": 0.05},
-    "rmsprop": {"lr": 0.001, "rho": 0.9},
-    "adam": {"lr": 0.002},
+    "sgd": {"lr": 2.0**-3},
+    "momentum": {"lr": 2.0**-6, "momentum": 0.9},
+    "nesterov": {"lr": 2.0**-6, "momentum": 0.9},
+    "adagrad": {"lr": 2.0**-4},
+    "rmsprop": {"lr": 2.0**-10, "rho": 0.9},
+    "adam": {"lr": 2.0**-9},
 }
 OPS = {
     "sgd": "sgd",

@@ -130,22 +130,46 @@ def reference_for(backend: Backend) -> NumpyBackend:
     return NumpyBackend(dict(getattr(backend, "conventions", {})))
 
 
+class References:
+    """The reference's traces for one (data, config, steps), each run once per conventions and dtype:
+    many backends (or planted bugs) are judged against the same ones."""
+
+    def __init__(self, data: Dataset, config: RunConfig, steps: int = 200) -> None:
+        self.data, self.config, self.steps = data, config, steps
+        self._traces: dict[tuple, Trace] = {}
+
+    def trace(self, reference: NumpyBackend, dtype: str) -> Trace:
+        key = (tuple(sorted(reference.conventions.items())), dtype)
+        if key not in self._traces:
+            self._traces[key] = trace(reference, dtype, self.data, self.config, self.steps)
+        return self._traces[key]
+
+    def bound(self, reference: NumpyBackend, dtype: str) -> np.ndarray:
+        """B_t of the module docstring (steps,)."""
+        if dtype == "float64":
+            return np.full(self.steps, FLOAT64_BOUND)
+        if dtype != "float32":
+            raise ValueError(f"dtype: parity is defined for float64 and float32, got {dtype!r}")
+        careful = deviation(self.trace(reference, "float32"), self.trace(reference, "float64"))
+        return FLOAT32_FACTOR * np.maximum(np.maximum.accumulate(careful), UNIT_ROUNDOFF["float32"])
+
+    def parity(self, backend: Backend, dtype: str) -> Parity:
+        """The backend's trace against the reference's float64 trace, with the bound of ``dtype``."""
+        reference = reference_for(backend)
+        bound = self.bound(reference, dtype)
+        run = trace(backend, dtype, self.data, self.config, self.steps)
+        return Parity(run, self.trace(reference, "float64"), bound)
+
+    def locate(self, parity: Parity, backend: Backend) -> OpMismatch | None:
+        """``locate`` at the first step of ``parity`` outside its bound (None when it kept parity)."""
+        if parity.ok:
+            return None
+        return locate(backend, parity.trace.dtype, self.data, self.config, parity.first_failure)
+
+
 def check(backend: Backend, dtype: str, data: Dataset, config: RunConfig, steps: int = 200) -> Parity:
     """The backend's trace against the reference's float64 trace, with the bound of ``dtype``."""
-    reference = reference_for(backend)
-    exact = trace(reference, "float64", data, config, steps)
-    run = trace(backend, dtype, data, config, steps)
-    return Parity(run, exact, bounds(dtype, reference, exact, data, config, steps))
-
-
-def bounds(dtype: str, reference: Backend, exact: Trace, data: Dataset, config: RunConfig, steps: int) -> np.ndarray:
-    """B_t of the module docstring (steps,)."""
-    if dtype == "float64":
-        return np.full(steps, FLOAT64_BOUND)
-    if dtype != "float32":
-        raise ValueError(f"dtype: parity is defined for float64 and float32, got {dtype!r}")
-    careful = deviation(trace(reference, "float32", data, config, steps), exact)
-    return FLOAT32_FACTOR * np.maximum(np.maximum.accumulate(careful), UNIT_ROUNDOFF["float32"])
+    return References(data, config, steps).parity(backend, dtype)
 
 
 def _host(backend: Backend, value: Any) -> Any:

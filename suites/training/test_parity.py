@@ -1,0 +1,123 @@
+"""Every backend trains the network the way the reference does, step by step (``cnnbench.training.parity``).
+
+Each backend, in float64 and float32 where it runs them: 200 steps of momentum SGD on the
+synthetic set (2 steps for a backend on an interpreter), training and probe loss within the bound
+of every step. Negative controls: realistic slips planted in the reference itself (a slightly
+wrong momentum, BatchNorm running statistics updated the other way or unbiased, dropout's
+backward without its 1 / (1 - p), the loss gradient summed instead of averaged, a convolution
+rounded through half precision) leave parity in every dtype they could hide in, and the op-by-op
+replay names the layer that went wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnbench.backends.numpy_backend import NumpyBackend
+from cnnbench.training import data, parity
+from cnnbench.training.loop import RunConfig
+
+CONFIG = RunConfig()
+STEPS = 200
+INTERPRETED_STEPS = 2
+CONTROL_STEPS = 60
+DTYPES = ("float64", "float32")
+TEXTBOOK = NumpyBackend()  # the planted slips call the reference through it (a NumpyBackend keeps what it looks up)
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> data.Dataset:
+    return data.synthetic(0)
+
+
+@pytest.fixture(scope="module")
+def references(synthetic) -> dict[int, parity.References]:
+    return {steps: parity.References(synthetic, CONFIG, steps) for steps in (STEPS, INTERPRETED_STEPS, CONTROL_STEPS)}
+
+
+@pytest.mark.parametrize("precision", DTYPES)
+def test_backend_keeps_parity_with_the_reference(loaded_backend, precision, references) -> None:
+    backend = loaded_backend.backend
+    if precision not in backend.dtypes:
+        pytest.skip(f"{loaded_backend.name} does not run {precision}")
+    refs = references[INTERPRETED_STEPS if backend.interpreted else STEPS]
+    result = refs.parity(backend, precision)
+    assert result.ok, parity.describe(result, refs.locate(result, backend))
+
+
+class SlowMomentum(NumpyBackend):
+    """Momentum 1 % low: passes a loose optimizer check, and drifts the whole run."""
+
+    def sgd_momentum(self, param, grad, *, momentum=0.9, **kw):
+        return TEXTBOOK.sgd_momentum(param, grad, momentum=0.99 * momentum, **kw)
+
+
+class StatisticsReversed(NumpyBackend):
+    """Running statistics keep the batch's share and take the old one's: momentum read the other way."""
+
+    def batch_norm_train(self, x, gamma, beta, *, momentum=0.9, **kw):
+        return TEXTBOOK.batch_norm_train(x, gamma, beta, momentum=1.0 - momentum, **kw)
+
+
+class UnbiasedRunningVariance(NumpyBackend):
+    """Declares the biased running variance, keeps the unbiased one (m / (m - 1) = 1.0005 here)."""
+
+    def batch_norm_train(self, x, gamma, beta, **kw):
+        return NumpyBackend({"bn_running_var": "unbiased"}).batch_norm_train(x, gamma, beta, **kw)
+
+
+class DropoutBackwardUnscaled(NumpyBackend):
+    """dropout's backward passes dy * mask, without the forward's 1 / (1 - p)."""
+
+    def dropout_backward(self, dy, x, *, mask, p):
+        return (dy * mask,)
+
+
+class LossGradientSummed(NumpyBackend):
+    """Cross-entropy's gradient without the mean's 1 / N."""
+
+    def cross_entropy_backward(self, dy, logits, *, target, reduction="mean"):
+        return TEXTBOOK.cross_entropy_backward(dy, logits, target=target, reduction="sum")
+
+
+class HalfPrecisionConvolution(NumpyBackend):
+    """conv2d rounded through float16: a half-precision accumulation."""
+
+    def conv2d(self, x, w, b, **kw):
+        out = TEXTBOOK.conv2d(x, w, b, **kw)
+        return out.astype(np.float16).astype(out.dtype)
+
+
+CONTROLS = {  # planted slip: (the dtypes it must fail in, the op-by-op replay's first label)
+    SlowMomentum: (DTYPES, "update"),
+    StatisticsReversed: (DTYPES, "forward bn1"),
+    UnbiasedRunningVariance: (DTYPES, None),
+    DropoutBackwardUnscaled: (DTYPES, "backward drop"),
+    LossGradientSummed: (DTYPES, "backward loss"),
+    HalfPrecisionConvolution: (DTYPES, "forward conv1"),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("slip", CONTROLS, ids=lambda cls: cls.__name__)
+def test_planted_slip_leaves_parity_and_is_located(slip, dtype, references) -> None:
+    refs = references[CONTROL_STEPS]
+    backend = slip()
+    result = refs.parity(backend, dtype)
+    assert not result.ok, f"{slip.__name__} {dtype} kept parity: {parity.describe(result)}"
+    label = CONTROLS[slip][1]
+    if label is not None:
+        mismatch = refs.locate(result, backend)
+        assert mismatch is not None and mismatch.label.startswith(label), parity.describe(result, mismatch)
+
+
+def test_float32_bound_is_sharp(references) -> None:
+    """The float32 bound stays far below what a plain wrong answer costs: under 1e-3 relative
+    through step 200, and the careful reference's own float32 run keeps within 1/FACTOR of it."""
+    refs = references[STEPS]
+    reference = NumpyBackend()
+    bound = refs.bound(reference, "float32")
+    assert np.all(bound <= 1e-3), f"float32 bound reaches {bound.max():.2e}"
+    careful = parity.deviation(refs.trace(reference, "float32"), refs.trace(reference, "float64"))
+    assert np.all(careful * parity.FLOAT32_FACTOR <= bound + 1e-300)
