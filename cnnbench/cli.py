@@ -15,6 +15,10 @@ cnnbench bench [--backend B ...] [--op O ...] [--dtype D ...] [--direction D ...
                                            time every backend x op x direction x dtype of the workload
                                            table, interleaved; speed.{json,md,html}, plots and report.html
                                            (with the conformance half) in the latest run directory
+cnnbench train [--backend B ...] [--optimizer O] [--dtype D] [--epochs N] [--seed S ... | --seeds N] [--out DIR]
+                                           train the small CNN with backends' own ops (cnnbench.train_command)
+cnnbench parity [--backend B ...] [--dtype D ...] [--steps N]
+                                           step-by-step training parity with the reference, and where it breaks
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from .run_directory import (
 from .runner import BackendClash, Run, environment, result_key, run_conformance
 from .timing import ROUNDS
 from .tolerance import DTYPES
+from .train_command import TrainingUsageError, add_parsers
 from .worker import DEFAULT_TIMEOUT
 
 DEFAULT_OUT = Path("reports/runs")
@@ -363,6 +368,7 @@ def parser() -> argparse.ArgumentParser:
     into.add_argument("--out", help="write into this directory instead of a run directory")
     bn.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per call (%(default)s)")
     bn.set_defaults(func=cmd_bench)
+    add_parsers(sub, backend_help, _positive_int)
     return p
 
 
@@ -382,10 +388,11 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded by the commands that write reports
     with pinned_numerics() as args.numerics:  # before any backend loads; recorded by `run`
         try:
             return args.func(args)
-        except UsageError as exc:
+        except (UsageError, TrainingUsageError) as exc:
             print(f"cnnbench {args.command}: {exc}", file=sys.stderr)
             return 2
 
