@@ -11,17 +11,27 @@ replay names the layer that went wrong.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from cnnbench.backends.numpy_backend import NumpyBackend
 from cnnbench.training import data, parity
 from cnnbench.training.loop import RunConfig
+from cnnbench.training.optimizers import OptimizerConfig
 
 CONFIG = RunConfig()
 STEPS = 200
 INTERPRETED_STEPS = 2
 CONTROL_STEPS = 60
+BINARY_MOMENTUM = replace(CONFIG, optimizer=OptimizerConfig(hyper={"momentum": 0.875}))
+FINDINGS = {  # (backend, dtype): why it leaves parity; strict xfails, each also run with momentum 0.875
+    ("tensorflow", "float64"): (
+        "Keras holds SGD's momentum in float32: 0.9 becomes 0.89999998, 4e-9 relative off per step in "
+        "float64; with momentum 0.875 (exact in float32) the same run keeps parity"
+    ),
+}
 DTYPES = ("float64", "float32")
 TEXTBOOK = NumpyBackend()  # the planted slips call the reference through it (a NumpyBackend keeps what it looks up)
 
@@ -37,11 +47,17 @@ def references(synthetic) -> dict[int, parity.References]:
 
 
 @pytest.mark.parametrize("precision", DTYPES)
-def test_backend_keeps_parity_with_the_reference(loaded_backend, precision, references) -> None:
+def test_backend_keeps_parity_with_the_reference(request, loaded_backend, precision, synthetic, references) -> None:
     backend = loaded_backend.backend
     if precision not in backend.dtypes:
         pytest.skip(f"{loaded_backend.name} does not run {precision}")
-    refs = references[INTERPRETED_STEPS if backend.interpreted else STEPS]
+    steps = INTERPRETED_STEPS if backend.interpreted else STEPS
+    if (finding := FINDINGS.get((loaded_backend.name, precision))) is not None:
+        binary = parity.References(synthetic, BINARY_MOMENTUM, steps)
+        kept = binary.parity(backend, precision)
+        assert kept.ok, parity.describe(kept, binary.locate(kept, backend))
+        request.node.add_marker(pytest.mark.xfail(reason=finding, strict=True))
+    refs = references[steps]
     result = refs.parity(backend, precision)
     assert result.ok, parity.describe(result, refs.locate(result, backend))
 
