@@ -65,12 +65,16 @@ def test_backend_keeps_parity_with_the_reference(request, loaded_backend, precis
 class SlowMomentum(NumpyBackend):
     """Momentum 1 % low: passes a loose optimizer check, and drifts the whole run."""
 
+    name = "slow-momentum"
+
     def sgd_momentum(self, param, grad, *, momentum=0.9, **kw):
         return TEXTBOOK.sgd_momentum(param, grad, momentum=0.99 * momentum, **kw)
 
 
 class StatisticsReversed(NumpyBackend):
     """Running statistics keep the batch's share and take the old one's: momentum read the other way."""
+
+    name = "statistics-reversed"
 
     def batch_norm_train(self, x, gamma, beta, *, momentum=0.9, **kw):
         return TEXTBOOK.batch_norm_train(x, gamma, beta, momentum=1.0 - momentum, **kw)
@@ -79,12 +83,16 @@ class StatisticsReversed(NumpyBackend):
 class UnbiasedRunningVariance(NumpyBackend):
     """Declares the biased running variance, keeps the unbiased one (m / (m - 1) = 1.0005 here)."""
 
+    name = "unbiased-running-variance"
+
     def batch_norm_train(self, x, gamma, beta, **kw):
         return NumpyBackend({"bn_running_var": "unbiased"}).batch_norm_train(x, gamma, beta, **kw)
 
 
 class DropoutBackwardUnscaled(NumpyBackend):
     """dropout's backward passes dy * mask, without the forward's 1 / (1 - p)."""
+
+    name = "dropout-backward-unscaled"
 
     def dropout_backward(self, dy, x, *, mask, p):
         return (dy * mask,)
@@ -93,12 +101,16 @@ class DropoutBackwardUnscaled(NumpyBackend):
 class LossGradientSummed(NumpyBackend):
     """Cross-entropy's gradient without the mean's 1 / N."""
 
+    name = "loss-gradient-summed"
+
     def cross_entropy_backward(self, dy, logits, *, target, reduction="mean"):
         return TEXTBOOK.cross_entropy_backward(dy, logits, target=target, reduction="sum")
 
 
 class HalfPrecisionConvolution(NumpyBackend):
     """conv2d rounded through float16: a half-precision accumulation."""
+
+    name = "half-precision-convolution"
 
     def conv2d(self, x, w, b, **kw):
         out = TEXTBOOK.conv2d(x, w, b, **kw)
