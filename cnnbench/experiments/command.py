@@ -62,15 +62,15 @@ def cmd_experiments(args: argparse.Namespace) -> int:
         where = f"--backend {args.backend} --dtype {dtype} --seeds {seeds} --out {out}"
         return f"cnnbench experiments{fast} --only {name} {where}"
 
-    names = args.only or list(EXPERIMENTS)
-    outcomes = run_experiments(names, setting, out, command)
-    run = {
+    run = {  # recorded before the runs: the commit they ran
         **environment(getattr(args, "numerics", {}) or {}),
         "backend": backend.name,
         "dtype": dtype,
         "mode": "fast" if args.fast else "full",
         "versions": backend.versions(),
     }
+    names = args.only or list(EXPERIMENTS)
+    outcomes = run_experiments(names, setting, out, command)
     paths = write_report(out, outcomes, run)
     for outcome in outcomes:
         print(f"{outcome.name}: {outcome.verdict}")

@@ -35,7 +35,7 @@ from .common import (
     verdict_line,
 )
 
-LEARNING_RATES = (0.03, 0.1, 0.3)
+LEARNING_RATES = (0.1, 0.3, 1.0, 3.0)
 MINI_BATCH = 32
 METHODS = ("full-batch GD", "mini-batch SGD")
 

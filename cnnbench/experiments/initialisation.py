@@ -13,8 +13,10 @@ derivative 1 - h_l^2; backward from an upstream gradient of standard normals at 
 (``fully_connected_backward``, ``<f>_backward``), the std of each layer's weight gradient.
 
 Verdicts: small init collapses (last-layer std below 1 % of the first's); 1 * randn saturates
-tanh (at least half the units saturated and a mean local derivative below 0.1, so almost no
-gradient passes); Xavier (tanh) and He (ReLU) keep the spread (last / first std within 10x).
+tanh (at least half the units saturated and a mean local derivative below 0.1) and its gradients
+vanish (the first layer's weight-gradient std below 1 % of the last layer's: the notes' "all
+zero"; large weights also amplify the backward signal, so this can fail while tanh' is tiny);
+Xavier (tanh) and He (ReLU) keep the spread (last / first std within 10x).
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ def measure(setting: Setting) -> Measurements:
         "tanh_large_saturated": [float(np.mean(r["saturated"])) for r in layers["tanh large"]],
         "tanh_large_derivative": [float(np.mean(r["derivative"])) for r in layers["tanh large"]],
         "tanh_xavier_saturated": [float(np.mean(r["saturated"])) for r in layers["tanh xavier"]],
+        "tanh_large_grad": [r["weight_grad_std"][0] / r["weight_grad_std"][-1] for r in layers["tanh large"]],
+        "tanh_xavier_grad": [r["weight_grad_std"][0] / r["weight_grad_std"][-1] for r in layers["tanh xavier"]],
     }
     return {"summary": summary, "layers": layers}
 
@@ -93,6 +97,7 @@ def verdict(summary: Summary) -> str:
     ratios = summary["last_over_first_std"]
     small = ratios["tanh small"] + ratios["relu small"]
     saturated, derivative = summary["tanh_large_saturated"], summary["tanh_large_derivative"]
+    vanish = summary["tanh_large_grad"]
     kept = {key: ratios[key] for key in ("tanh xavier", "relu he")}
     return verdict_line(
         judged(
@@ -101,9 +106,14 @@ def verdict(summary: Summary) -> str:
             f"layer-10 std / layer-1 std: tanh {spread(ratios['tanh small'])}, relu {spread(ratios['relu small'])}",
         ),
         judged(
-            "1·randn saturates tanh and kills its gradient",
+            "1·randn saturates tanh",
             median(saturated) >= 0.5 and median(derivative) < 0.1,
             f"{spread(saturated, '.2f')} of units |tanh| > 0.99, mean tanh' {spread(derivative, '.3f')}",
+        ),
+        judged(
+            "and its gradients vanish toward the first layer",
+            median(vanish) < 0.01,
+            f"weight-gradient std layer 1 / layer 10: {spread(vanish)} (Xavier {spread(summary['tanh_xavier_grad'])})",
         ),
         judged(
             "Xavier (tanh) and He (ReLU) keep the spread",
@@ -137,7 +147,7 @@ EXPERIMENT = Experiment(
     name="initialisation",
     claim=(
         "In a 10-layer tanh network, 0.01·randn weights shrink the activations toward zero layer by layer, "
-        "1·randn weights saturate tanh (gradients vanish), and Xavier (He for ReLU) keeps the spread."
+        "1·randn weights saturate tanh so that gradients vanish, and Xavier (He for ReLU) keeps the spread."
     ),
     measure=measure,
     verdict=verdict,
