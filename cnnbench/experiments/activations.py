@@ -25,7 +25,7 @@ QUOTED = 6.0
 
 
 def measure(setting: Setting) -> Measurements:
-    epochs, error = setting.pick(12, 30), setting.pick(0.10, 0.02)
+    epochs, error = setting.pick(12, 30), setting.pick(0.15, 0.02)
     curves: dict[str, list[list[float]]] = {a: [] for a in ACTIVATIONS}
     reached: dict[str, list[int | None]] = {a: [] for a in ACTIVATIONS}
     for seed in setting.seeds:

@@ -81,6 +81,17 @@ def verdict_line(*parts: str) -> str:
     return "; ".join(parts)
 
 
+def verdict_parts(line: str) -> list[str]:
+    """The parts of a verdict line: split at the ``; `` outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(line):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and line.startswith("; ", i):
+            parts.append(line[start:i])
+            start = i + 2
+    return [*parts, line[start:]]
+
+
 def median(values: Iterable[float | None]) -> float:
     """Median with None (never reached) as infinity."""
     return float(np.median([math.inf if v is None else v for v in values]))
