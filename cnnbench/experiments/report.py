@@ -48,6 +48,11 @@ def write_report(out: Path, outcomes: list[Outcome], run: dict[str, Any]) -> lis
     return [out / MARKDOWN, path]
 
 
+def cell(text: str) -> str:
+    """``text`` inside a Markdown table cell: its pipes (``|tanh|``) escaped."""
+    return text.replace("|", "\\|")
+
+
 def markdown(document: dict[str, Any]) -> str:
     run, entries = document["run"], document["experiments"]
     lines = [
@@ -64,7 +69,7 @@ def markdown(document: dict[str, Any]) -> str:
         "",
         "| experiment | verdict |",
         "|---|---|",
-        *(f"| [{name}](#{name}) | {entry['verdict']} |" for name, entry in entries.items()),
+        *(f"| [{name}](#{name}) | {cell(entry['verdict'])} |" for name, entry in entries.items()),
         "",
     ]
     for name, entry in entries.items():

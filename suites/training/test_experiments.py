@@ -278,6 +278,9 @@ def test_fast_mode_writes_the_report_plots_and_raw_measurements(report):
     assert list(entries) == list(EXPERIMENTS)
     markdown = (report / "experiments.md").read_text()
     assert document["run"]["commit"] in markdown and document["run"]["mode"] == "fast"
+    rows = [line for line in markdown.splitlines() if line.startswith("| [")]
+    assert len(rows) == len(EXPERIMENTS)
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 3 for row in rows), rows  # "|tanh|" escaped in the cells
     for name, entry in entries.items():
         assert (report / entry["plot"]).read_bytes()[:8] == PNG
         assert f"## {name}" in markdown and f"![{name}]({entry['plot']})" in markdown
