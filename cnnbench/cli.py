@@ -1,4 +1,4 @@
-"""Command line: ``cnnbench list | run | check | report | bench``.
+"""Command line: ``cnnbench list | run | check | report | bench | experiments`` (cnnbench/experiments/command.py).
 
 cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, forward and backward, in which dtypes
 cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR | --resume RUN_DIR]
@@ -41,6 +41,7 @@ from . import report, speed_report
 from .bench import TIMED_DIRECTIONS, run_bench
 from .case_file import load_case
 from .conformance import DIRECTIONS, check, directions
+from .experiments.command import add_parser as add_experiments_parser
 from .numerics import pinned_numerics
 from .results_file import SCHEMA, ResultsFile, read_records
 from .run_directory import (
@@ -369,6 +370,7 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per call (%(default)s)")
     bn.set_defaults(func=cmd_bench)
     add_parsers(sub, backend_help, _positive_int)
+    add_experiments_parser(sub)
     return p
 
 
