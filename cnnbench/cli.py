@@ -1,4 +1,4 @@
-"""Command line: ``cnnbench list | run | check | report | bench | experiments`` (cnnbench/experiments/command.py).
+"""Command line: ``cnnbench list | run | check | report | bench | train | parity | experiments``.
 
 cnnbench list [--json] [--backend B ...]   the catalog: ops x backends, forward and backward, in which dtypes
 cnnbench run [--backend B ...] [--op O ...] [--dtype D ...] [--out DIR | --resume RUN_DIR]
@@ -19,6 +19,8 @@ cnnbench train [--backend B ...] [--optimizer O] [--dtype D] [--epochs N] [--see
                                            train the small CNN with backends' own ops (cnnbench.train_command)
 cnnbench parity [--backend B ...] [--dtype D ...] [--steps N]
                                            step-by-step training parity with the reference, and where it breaks
+cnnbench experiments [--fast] [--only NAME ...] [--backend B] [--seeds N] [--out DIR]
+                                           the notes' claims as seeded experiments (cnnbench.experiments.command)
 """
 
 from __future__ import annotations
