@@ -185,7 +185,8 @@ def train(
         total = min(total, config.max_steps)
     rates = config.optimizer.rates(config.epochs)
     step, elapsed = 0, 0.0
-    with tqdm(total=total, disable=not progress, unit="step", desc=f"{backend.name} {dtype}") as bar:
+    bar = tqdm(total=total, disable=not progress, unit="step", desc=f"{backend.name} {dtype}")
+    with bar, np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported by its loss
         for epoch in range(config.epochs):
             started = time.perf_counter()
             for rows in batch_order(len(x_train), config.batch_size, config.seed, epoch):
