@@ -34,7 +34,7 @@ from .training.plots import accuracy_chart, loss_chart
 from .training.summary import markdown, summarise
 
 TRAINING_DTYPES = ("float32", "float64")
-DEFAULT_OUT = "reports/training"
+DEFAULT_OUT = "reports/runs/training"  # git ignores runs/; the committed copy is made with --out reports/training
 
 
 class TrainingUsageError(ValueError):

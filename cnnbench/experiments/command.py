@@ -35,7 +35,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--seeds", type=int, help=f"seeds 0..N-1 (default {DEFAULT_SEEDS[True]} fast, {DEFAULT_SEEDS[False]} full)"
     )
-    p.add_argument("--out", default="reports", help="directory for experiments.md/.json and the plots (%(default)s)")
+    p.add_argument(
+        "--out",
+        default="reports/runs/experiments",
+        help="directory for experiments.md/.json and the plots (%(default)s)",
+    )
     p.set_defaults(func=cmd_experiments)
     return p
 
