@@ -35,10 +35,6 @@ def _pad_spatial(x_nhwc, padding, value=0.0):
     return tf.pad(x_nhwc, [[0, 0], [ph, ph], [pw, pw], [0, 0]], constant_values=value)
 
 
-# what the keras optimizers read from their attributes at every step, besides the learning rate
-OPTIMIZER_HYPERPARAMETERS = ("momentum", "nesterov", "rho", "epsilon", "beta_1", "beta_2")
-
-
 class TensorFlowBackend(Backend):
     name = "tensorflow"
     dtypes = DTYPES
@@ -294,17 +290,17 @@ class TensorFlowBackend(Backend):
         return keras.regularizers.L1L2(l1=l1, l2=l2)(w)
 
     # ------------------------------------------------------------ optimizers: keras optimizers, state carried
-    def _optimizer_step(self, make, param, grad, state, weight_decay):
+    def _optimizer_step(self, kind, param, grad, state, weight_decay, **hyperparameters):
         """One apply_gradients; the state is the optimizer and its variable. A carried optimizer
-        takes this call's learning rate and hyperparameters (a schedule changes them between steps)."""
-        fresh = make()
+        takes this call's learning rate and hyperparameters (a schedule changes them between steps):
+        the keras optimizers read them from their attributes at every step."""
         if state is None:
-            state = {"variable": tf.Variable(param), "optimizer": fresh}
+            state = {"variable": tf.Variable(param), "optimizer": kind(**hyperparameters)}
         else:
-            state["optimizer"].learning_rate = fresh.learning_rate
-            for name in OPTIMIZER_HYPERPARAMETERS:
-                if hasattr(fresh, name):
-                    setattr(state["optimizer"], name, getattr(fresh, name))
+            optimizer = state["optimizer"]
+            for name, value in hyperparameters.items():
+                if name != "initial_accumulator_value":  # used when the accumulator is made, only
+                    setattr(optimizer, name, value)
         variable = state["variable"]
         variable.assign(param)
         grad = grad + weight_decay * param if weight_decay else grad  # coupled L2, as the reference
@@ -312,27 +308,34 @@ class TensorFlowBackend(Backend):
         return tf.convert_to_tensor(variable), state
 
     def sgd(self, param, grad, *, state=None, lr, weight_decay=0.0):
-        return self._optimizer_step(lambda: keras.optimizers.SGD(lr), param, grad, state, weight_decay)
+        return self._optimizer_step(keras.optimizers.SGD, param, grad, state, weight_decay, learning_rate=lr)
 
     def sgd_momentum(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
-        make = lambda: keras.optimizers.SGD(lr, momentum=momentum)  # noqa: E731
-        return self._optimizer_step(make, param, grad, state, weight_decay)
+        return self._optimizer_step(
+            keras.optimizers.SGD, param, grad, state, weight_decay, learning_rate=lr, momentum=momentum
+        )
 
     def sgd_nesterov(self, param, grad, *, state=None, lr, momentum=0.9, weight_decay=0.0):
-        make = lambda: keras.optimizers.SGD(lr, momentum=momentum, nesterov=True)  # noqa: E731
-        return self._optimizer_step(make, param, grad, state, weight_decay)
+        return self._optimizer_step(
+            keras.optimizers.SGD, param, grad, state, weight_decay, learning_rate=lr, momentum=momentum, nesterov=True
+        )
 
     def adagrad(self, param, grad, *, state=None, lr, eps=1e-10, initial_accumulator=0.0, weight_decay=0.0):
-        make = lambda: keras.optimizers.Adagrad(lr, initial_accumulator_value=initial_accumulator, epsilon=eps)  # noqa: E731
-        return self._optimizer_step(make, param, grad, state, weight_decay)
+        return self._optimizer_step(
+            keras.optimizers.Adagrad, param, grad, state, weight_decay,
+            learning_rate=lr, initial_accumulator_value=initial_accumulator, epsilon=eps,
+        )  # fmt: skip
 
     def rmsprop(self, param, grad, *, state=None, lr, rho=0.99, eps=1e-8, weight_decay=0.0):
-        make = lambda: keras.optimizers.RMSprop(lr, rho=rho, epsilon=eps)  # noqa: E731
-        return self._optimizer_step(make, param, grad, state, weight_decay)
+        return self._optimizer_step(
+            keras.optimizers.RMSprop, param, grad, state, weight_decay, learning_rate=lr, rho=rho, epsilon=eps
+        )
 
     def adam(self, param, grad, *, state=None, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
-        make = lambda: keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2, epsilon=eps)  # noqa: E731
-        return self._optimizer_step(make, param, grad, state, weight_decay)
+        return self._optimizer_step(
+            keras.optimizers.Adam, param, grad, state, weight_decay,
+            learning_rate=lr, beta_1=beta1, beta_2=beta2, epsilon=eps,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ learning-rate schedules
     def _schedule(self, schedule, steps):

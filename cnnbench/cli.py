@@ -371,7 +371,7 @@ def parser() -> argparse.ArgumentParser:
     into.add_argument("--out", help="write into this directory instead of a run directory")
     bn.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per call (%(default)s)")
     bn.set_defaults(func=cmd_bench)
-    add_parsers(sub, backend_help, _positive_int)
+    add_parsers(sub, backend_help, _positive_int, _positive_float)
     add_experiments_parser(sub)
     return p
 

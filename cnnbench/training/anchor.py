@@ -21,7 +21,7 @@ statistics (``network.initial_parameters`` / ``initial_buffers``), the batch ord
 (``loop.batch_order``), the dropout keep-masks (``loop.dropout_keep_mask``) and the shifts
 (``loop.shifted``), so the anchor and the op-composed run see the same numbers. After every step the
 model is put in ``eval()`` mode for the cross-entropy of a fixed probe batch (the first
-``PROBE`` test images), which shows the running statistics.
+``PROBE_EXAMPLES`` test images), which shows the running statistics.
 """
 
 from __future__ import annotations
@@ -35,11 +35,10 @@ import torch
 from torch import nn
 
 from .data import Dataset
-from .loop import RunConfig, batch_order, dropout_keep_mask, shifted
+from .loop import RunConfig, batch_order, dropout_keep_mask, probe_batch, shifted
 from .network import BN_EPS, BN_KEEP, Architecture, initial_buffers, initial_parameters
 from .optimizers import OptimizerConfig
 
-PROBE = 64
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 TORCH_NAMES = {"w": "weight", "b": "bias", "gamma": "weight", "beta": "bias"}  # our kind -> nn's attribute
 OPTIMIZER_KEYWORDS = {"rho": "alpha", "initial_accumulator": "initial_accumulator_value"}  # ours -> torch.optim's
@@ -146,10 +145,10 @@ def anchor_run(
     opt = optimizer(trained, config.optimizer, float(rates[0]))
     criterion = nn.CrossEntropyLoss()
     x_train, y_train = data.x_train[: config.train_examples], data.y_train[: config.train_examples]
-    x_probe = torch.from_numpy(data.x_test[:PROBE]).to(torch_dtype)
-    y_probe = torch.from_numpy(data.y_test[:PROBE])
+    x_probe, y_probe = probe_batch(data)
+    x_probe, y_probe = torch.from_numpy(x_probe).to(torch_dtype), torch.from_numpy(y_probe)
     total = -(-len(x_train) // config.batch_size) * config.epochs
-    total = min(total, *(s for s in (config.max_steps, steps) if s is not None))
+    total = min([total, *(s for s in (config.max_steps, steps) if s is not None)])
     trace = AnchorTrace()
     for step, (epoch, rows) in zip(range(total), _batches(len(x_train), config), strict=False):
         for group in opt.param_groups:

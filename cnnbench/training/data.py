@@ -2,8 +2,8 @@
 
 ``digits``: scikit-learn's bundled handwritten digits (1,797 images of 8 x 8 pixels, values 0..16,
 ten classes), scaled to [0, 1] and split once, stratified, with a fixed seed: 1,347 training and
-450 test images. ``synthetic``: ten seeded class prototypes (smooth 8 x 8 patterns) shifted by up
-to a pixel and blurred by noise, for fast runs.
+450 test images. ``synthetic``: ten seeded class prototypes (blocky 8 x 8 patterns) rolled by up
+to a pixel (circularly) plus Gaussian noise, for fast runs.
 
 Preprocessing is the notes' centering, with statistics of the training set only (the test set is
 centred with the same numbers):
@@ -64,7 +64,7 @@ def digits(centering: str = "channel") -> Dataset:
 
 
 def synthetic(seed: int = 0, n_train: int = 640, n_test: int = 320, centering: str = "channel") -> Dataset:
-    """Ten smooth random 8 x 8 prototypes; each example is its class's prototype rolled by
+    """Ten random 8 x 8 prototypes (4 x 4 blocks of 2 x 2 pixels); each example is its class's prototype rolled by
     -1, 0 or 1 pixel on each axis plus N(0, 0.3^2) noise. Reproducible from ``seed``."""
     rng = np.random.default_rng(seed)
     coarse = rng.uniform(0.0, 1.0, size=(10, 4, 4))

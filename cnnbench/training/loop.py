@@ -30,6 +30,7 @@ from .network import Architecture, Network, Ops, initial_buffers, initial_parame
 from .optimizers import OptimizerConfig
 
 EVAL_BATCH = 512
+PROBE_EXAMPLES = 64  # the probe batch: the first test images, evaluated after every step by parity checks
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,11 @@ def dropout_keep_mask(config: RunConfig, step: int, rows: int) -> np.ndarray | N
         return None
     p, seed = config.arch.dropout, config.seed * 1_000_003 + step
     return dropout.dropout_mask(shape=(rows, config.arch.features), p=p, seed=seed)
+
+
+def probe_batch(data: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The probe batch: images (P, C, H, W) and labels (P,) of the first ``PROBE_EXAMPLES`` test examples."""
+    return data.x_test[:PROBE_EXAMPLES], data.y_test[:PROBE_EXAMPLES]
 
 
 def shifted(x: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:

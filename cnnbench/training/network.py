@@ -162,8 +162,20 @@ class Network:
         drop = [("drop", "dropout")] if self.arch.dropout > 0 else []
         return first + rest + drop + [("fc", "fully_connected")]
 
-    def _call(self, layer: str, op: str, x, params, buffers, mask, training: bool, direction: str, dy=None):
-        """Forward (``dy`` None) or backward of one layer: the op's positional inputs and keywords."""
+    def _call(
+        self,
+        layer: str,
+        op: str,
+        x: Any,
+        params: dict[str, Any],
+        buffers: dict[str, Any],
+        mask: Any,
+        training: bool,
+        direction: str,
+        dy: Any = None,
+    ) -> Any:
+        """Forward (``dy`` None) or backward of one layer, as one op call labelled
+        ``"<direction> <layer>"``; a backward returns (dx, gradients of the layer's parameters...)."""
         suffix = "" if dy is None else "_backward"
         lead = () if dy is None else (dy,)
         label = f"{direction} {layer}"
@@ -185,22 +197,33 @@ class Network:
             return self.ops(label, op + suffix, *lead, x, mask=mask, p=self.arch.dropout)
         return self.ops(label, op + suffix, *lead, x)  # activations, flatten
 
-    def logits(self, params, buffers, x, *, mask=None, training: bool, tape: Tape | None = None):
+    def logits(
+        self,
+        params: dict[str, Any],
+        buffers: dict[str, Any],
+        x: Any,
+        *,
+        mask: Any = None,
+        training: bool,
+        tape: Tape | None = None,
+    ) -> Any:
         """Forward to the logits (N, K); in training, batch statistics (running ones updated in
         ``buffers``) and the dropout ``mask`` (N, F); in evaluation, running statistics, no dropout."""
         for layer, op in self.layers():
             if tape is not None:
                 tape.inputs.append((layer, x))
-            out = self._call(layer, op, x, params, buffers, mask, training, "forward")
+            out = self._call(layer, op, x, params, buffers, mask, training, "forward" if training else "evaluate")
             if op == "batch_norm_train" and training:
                 out, buffers[f"{layer}.running_mean"], buffers[f"{layer}.running_var"] = out
             x = out
         return x
 
-    def loss(self, logits, labels, label: str = "forward loss"):
+    def loss(self, logits: Any, labels: Any, label: str = "forward loss") -> Any:
         return self.ops(label, "cross_entropy", logits, target=labels)
 
-    def gradients(self, params, buffers, x, labels, mask) -> tuple[Any, dict[str, Any]]:
+    def gradients(
+        self, params: dict[str, Any], buffers: dict[str, Any], x: Any, labels: Any, mask: Any
+    ) -> tuple[Any, dict[str, Any]]:
         """(loss, gradient of the loss for every parameter), one training forward and backward."""
         tape = Tape()
         logits = self.logits(params, buffers, x, mask=mask, training=True, tape=tape)

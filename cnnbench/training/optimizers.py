@@ -65,8 +65,8 @@ class OptimizerConfig:
     def rates(self, epochs: int) -> np.ndarray:
         """Learning rate of each epoch (epochs,): the catalog's schedules, decaying over the run.
 
-        step: halve every quarter of the run; exponential: x0.9 per epoch; inverse: lr / (1 + 0.2 t);
-        cosine: to lr / 100 at the last epoch."""
+        step: halve every quarter of the run (every epoch in runs under 8 epochs); exponential: x0.9
+        per epoch; inverse: lr / (1 + 0.2 t); cosine: to lr / 100 at the last epoch."""
         t = np.arange(epochs)
         lr = self.base_lr
         if self.schedule == "constant":

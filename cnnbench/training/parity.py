@@ -2,10 +2,10 @@
 
 Both run the same steps from the same initial weights, batch order and dropout masks. After
 every step t each records two numbers: the training loss l_t of the step, and the probe loss q_t,
-the evaluation-mode loss on a fixed probe batch (the first 64 test images) - the probe sees the
-running statistics and every parameter, so a slip that leaves the training loss alone (running
-statistics updated the other way) shows there. The deviation of a run from the reference's
-float64 run (r, s) is
+the evaluation-mode loss on the probe batch (``loop.probe_batch``: the first 64 test images) -
+the probe sees the running statistics and every parameter, so a slip that leaves the training
+loss alone (running statistics updated the other way) shows there. The deviation of a run from
+the reference's float64 run (r, s) is
 
     d_t = max(|l_t - r_t| / |r_t|,  |q_t - s_t| / |s_t|)
 
@@ -15,17 +15,32 @@ and the run keeps parity while d_t <= B_t at every step:
     float32:  B_t = FACTOR * max(max_{u <= t} e_u, u32)      u32 = 2^-24, FACTOR = 16
 
 where e_u is the deviation of the reference's own float32 run from its float64 run: how far
-careful float32 arithmetic drifts on this very trajectory, up to step t. The reference runs under
-the backend's declared conventions (BatchNorm's running variance and momentum direction...).
+careful float32 arithmetic drifts on this very trajectory, up to step t (a running maximum, so
+the bound never shrinks). FACTOR: another careful float32 implementation rounds differently, so
+its drift is a different walk of the same size; two such walks differ by up to about twice one,
+and the growth along a trajectory varies with the rounding pattern, by a few times between runs
+(measured: numpy and torch float32 stay within 1/6 of this bound over 200 steps). A reference
+float32 run that stops being finite leaves no bound: that is an error, not an infinite bound.
+The reference runs under the backend's declared conventions (BatchNorm's running variance and
+momentum direction...).
 
 When parity breaks, ``locate`` names the op: it replays the backend's run to the first step
 outside the bound, evaluates the reference op on exactly the inputs each of that step's op calls
 received (promoted to float64; optimizer calls against a reference optimizer that has followed
-the backend's own parameters and gradients since step 0) and returns the first call whose output
-is off by more than OP_BOUND[dtype], normwise over the call's outputs together:
-max |out - ref| / max |ref|. For an optimizer the
-compared output is the update (new param - param), so a wrong momentum is not hidden by the size
-of the parameter. When no single op is off, the drift built up over steps, and ``locate`` says so.
+the backend's own parameters and gradients since step 0; then the probe's evaluation, labelled
+``evaluate <layer>``) and returns the first call whose output is off by more than
+OP_BOUND[dtype], normwise:
+
+    forward:   max over outputs i of  max |out_i - ref_i| / max |ref_i|   (each on its own scale:
+               BatchNorm's running statistics are not judged on the size of its output)
+    backward:  max |out - ref| / max |ref| over all gradients together (one upstream gradient
+               scales them all; a bias gradient BatchNorm cancels is rounding noise on its own)
+    optimizer: the update (new param - param), so a wrong momentum is not hidden by the size
+               of the parameter
+
+OP_BOUND is a localisation aid, not a verdict: a careful float32 op stays within 1.3e-5 of the
+reference here, 18x inside 2^-12. When no single op is off, the deviation built up over the
+steps before, and ``describe`` says so.
 """
 
 from __future__ import annotations
@@ -37,16 +52,15 @@ import numpy as np
 
 from cnnbench.backends.base import Backend
 from cnnbench.backends.numpy_backend import NumpyBackend
+from cnnbench.tolerance import UNIT_ROUNDOFF
 
 from .data import Dataset
-from .loop import RunConfig, evaluate, train
-from .network import Ops
+from .loop import RunConfig, TrainingState, evaluate, probe_batch, train
+from .network import Network, Ops
 
-PROBE_EXAMPLES = 64
 FLOAT64_BOUND = 1e-10
 FLOAT32_FACTOR = 16.0
-UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24}
-OP_BOUND = {"float64": 1e-9, "float32": 2.0**-12}  # a careful float32 op: up to 1.3e-5 here
+OP_BOUND = {"float64": 1e-9, "float32": 2.0**-12}
 
 
 @dataclass(frozen=True)
@@ -64,9 +78,9 @@ class OpMismatch:
     """The first op call of a step whose output left its bound."""
 
     step: int
-    label: str  # e.g. "forward bn1", "update conv1.w"
+    label: str  # e.g. "forward bn1", "update conv1.w", "evaluate bn1"
     op: str
-    error: float  # normwise relative error of the output (for an optimizer: of the update)
+    error: float  # normwise relative error (module docstring)
     bound: float
 
 
@@ -105,10 +119,6 @@ def deviation(run: Trace, reference: Trace) -> np.ndarray:
     return d
 
 
-def probe_batch(data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    return data.x_test[:PROBE_EXAMPLES], data.y_test[:PROBE_EXAMPLES]
-
-
 def trace(backend: Backend, dtype: str, data: Dataset, config: RunConfig, steps: int) -> Trace:
     """Train ``steps`` steps, recording the training and probe loss after each."""
     x_probe, y_probe = probe_batch(data)
@@ -119,10 +129,12 @@ def trace(backend: Backend, dtype: str, data: Dataset, config: RunConfig, steps:
 
 
 def limited(config: RunConfig, data: Dataset, steps: int) -> RunConfig:
-    """``config`` stopping after ``steps`` steps, with enough epochs to get there."""
-    examples = len(data.x_train[: config.train_examples])
-    epochs = -(-steps // -(-examples // config.batch_size))  # ceil(steps / steps per epoch)
-    return replace(config, max_steps=steps, epochs=max(config.epochs, epochs))
+    """``config`` stopping after ``steps`` steps; its epochs (and so its learning-rate schedule)
+    unchanged, which must hold that many steps."""
+    per_epoch = -(-len(data.x_train[: config.train_examples]) // config.batch_size)
+    if steps > per_epoch * config.epochs:
+        raise ValueError(f"steps: {config.epochs} epochs of {per_epoch} steps hold fewer than {steps}")
+    return replace(config, max_steps=steps)
 
 
 def reference_for(backend: Backend) -> NumpyBackend:
@@ -151,6 +163,8 @@ class References:
         if dtype != "float32":
             raise ValueError(f"dtype: parity is defined for float64 and float32, got {dtype!r}")
         careful = deviation(self.trace(reference, "float32"), self.trace(reference, "float64"))
+        if not np.isfinite(careful).all():
+            raise ValueError("the reference's own float32 run is not finite: no float32 bound for this run")
         return FLOAT32_FACTOR * np.maximum(np.maximum.accumulate(careful), UNIT_ROUNDOFF["float32"])
 
     def parity(self, backend: Backend, dtype: str) -> Parity:
@@ -167,11 +181,6 @@ class References:
         return locate(backend, parity.trace.dtype, self.data, self.config, parity.first_failure)
 
 
-def check(backend: Backend, dtype: str, data: Dataset, config: RunConfig, steps: int = 200) -> Parity:
-    """The backend's trace against the reference's float64 trace, with the bound of ``dtype``."""
-    return References(data, config, steps).parity(backend, dtype)
-
-
 def _host(backend: Backend, value: Any) -> Any:
     """A native array as a NumPy array (floating point promoted to float64); anything else as is."""
     if value is None or isinstance(value, (bool, int, float, str, tuple, dict)):
@@ -181,8 +190,7 @@ def _host(backend: Backend, value: Any) -> Any:
 
 
 def _normwise(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
-    """max |out - ref| / max |ref| over all the outputs of a call together: one output can be
-    pure rounding noise (a bias gradient that BatchNorm cancels), measured on its siblings' scale."""
+    """max |out - ref| / max |ref| over the (output, reference) pairs taken together."""
     error, scale = 0.0, 0.0
     for out, ref in pairs:
         out, ref = np.asarray(out, dtype=np.float64), np.asarray(ref, dtype=np.float64)
@@ -194,14 +202,22 @@ def _normwise(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
     return error / scale if scale > 0 else error
 
 
+def _call_error(op: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The module docstring's error of one call: gradients together, forward outputs each alone."""
+    if op.endswith("_backward"):
+        return _normwise(pairs)
+    return max(_normwise([pair]) for pair in pairs)
+
+
 def locate(backend: Backend, dtype: str, data: Dataset, config: RunConfig, step: int) -> OpMismatch | None:
-    """Replay the backend's run up to ``step`` and return the first op call of that step whose
-    output is off the reference's on the same inputs by more than ``OP_BOUND`` (module docstring);
-    None when every call is within it (the drift built up over the steps before)."""
+    """Replay the backend's run up to ``step`` and return the first op call of that step (its
+    training step, then the probe's evaluation) whose output is off the reference's on the same
+    inputs by more than ``OP_BOUND``; None when every call is within it."""
     reference = reference_for(backend)
     shadow: dict[str, Any] = {}  # reference optimizer state, following the backend's own params and grads
     current = [0]
     found: list[OpMismatch] = []
+    x_probe, y_probe = probe_batch(data)
 
     def observe(label: str, op: str, args: tuple, params: dict, out: Any) -> None:
         if found:
@@ -221,14 +237,16 @@ def locate(backend: Backend, dtype: str, data: Dataset, config: RunConfig, step:
             return
         if current[0] != step:
             return
-        error = _normwise(pairs)
+        error = _call_error(op, pairs)
         if not error <= OP_BOUND[dtype]:
             found.append(OpMismatch(step, label, op, error, OP_BOUND[dtype]))
 
-    def advance(done: int, *_: Any) -> None:
+    def after_step(done: int, network: Network, state: TrainingState, loss: float) -> None:
+        if done == step:
+            evaluate(network, state, x_probe, y_probe)  # observed too: its ops are labelled "evaluate"
         current[0] = done + 1
 
-    train(backend, dtype, data, limited(config, data, step + 1), ops=Ops(backend, observe), after_step=advance)
+    train(backend, dtype, data, limited(config, data, step + 1), ops=Ops(backend, observe), after_step=after_step)
     return found[0] if found else None
 
 
@@ -249,4 +267,6 @@ def describe(parity: Parity, mismatch: OpMismatch | None = None) -> str:
             f"; first op outside its bound at that step: {mismatch.label} ({mismatch.op}), "
             f"error {mismatch.error:.2e} > {mismatch.bound:.0e}"
         )
-    return line + "; no single op of that step is outside its bound: the drift built up over the steps before"
+    if t == 0:
+        return line + "; no op of that step (training or probe) is outside its own bound"
+    return line + "; no op of that step is outside its own bound: the deviation built up over the steps before"

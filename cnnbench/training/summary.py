@@ -7,7 +7,7 @@
                             optimizer, measured in the same run of the command
 
 Verdicts against the targets the project sets: mean final test accuracy >= ACCURACY_TARGET on
-the digits, and the reference's time to the target within TIME_RATIO_TARGET x torch's.
+the digits, and the reference's time to TIME_TARGET within TIME_RATIO_TARGET x torch's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 
 from .loop import History
 
-ACCURACY_TARGET = 0.98
+ACCURACY_TARGET = 0.98  # mean final test accuracy on the digits
+TIME_TARGET = {"digits": 0.97, "synthetic": 0.9}  # the test accuracy steps and seconds are counted to
 TIME_RATIO_TARGET = 3.0
 
 
@@ -82,7 +83,8 @@ def markdown(summaries: list[Summary], data: str, target: float, environment: di
         "",
         ", ".join(f"{k}: {v}" for k, v in environment.items()),
         "",
-        f"Data: {data}. Target accuracy for steps and seconds: {target:.0%} (test set, checked every epoch).",
+        f"Data: {data}. Steps and seconds are counted until the test accuracy (checked every epoch) "
+        f"first reached {target:.0%}; the final accuracy's target is {ACCURACY_TARGET:.0%} on the digits.",
         "",
         "| backend | dtype | optimizer | seeds | test accuracy: mean ± sd [min, max] | reached target | "
         "steps to target | seconds to target | time / torch's |",

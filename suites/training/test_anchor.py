@@ -39,7 +39,6 @@ from cnnbench.backends.registry import load  # noqa: E402
 from cnnbench.timed_call import pinned_threads  # noqa: E402
 from cnnbench.training import loop  # noqa: E402
 from cnnbench.training.anchor import (  # noqa: E402
-    PROBE,
     AnchorTrace,
     GivenMaskDropout,
     anchor_run,
@@ -74,7 +73,7 @@ def data(name: str) -> Dataset:
 def composed(backend: str, dtype: str, data: Dataset, config: loop.RunConfig) -> AnchorTrace:
     """The op-composed run's trace: step losses, and the probe batch's loss after every step."""
     trace = AnchorTrace()
-    x_probe, y_probe = data.x_test[:PROBE], data.y_test[:PROBE]
+    x_probe, y_probe = loop.probe_batch(data)
 
     def after_step(step: int, network: Any, state: loop.TrainingState, loss: float) -> None:
         trace.probe_loss.append(loop.evaluate(network, state, x_probe, y_probe)[1])

@@ -2,11 +2,12 @@
 
 Each backend, in float64 and float32 where it runs them: 200 steps of momentum SGD on the
 synthetic set (2 steps for a backend on an interpreter), training and probe loss within the bound
-of every step. Negative controls: realistic slips planted in the reference itself (a slightly
-wrong momentum, BatchNorm running statistics updated the other way or unbiased, dropout's
-backward without its 1 / (1 - p), the loss gradient summed instead of averaged, a convolution
-rounded through half precision) leave parity in every dtype they could hide in, and the op-by-op
-replay names the layer that went wrong.
+of every step. Negative controls: realistic slips planted in the reference itself - momentum 1 %
+low and 1e-4 relative low, BatchNorm running statistics with the momentum read the other way or
+unbiased behind a biased declaration, batch_norm_eval with the wrong eps (only the probe sees it),
+dropout's backward without its 1 / (1 - p), the loss gradient summed instead of averaged, a
+convolution rounded through half precision - leave parity in both dtypes, and the op-by-op
+replay names the layer that went wrong wherever that layer's error is above the op bound.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from cnnbench.backends.base import OpNotSupported
 from cnnbench.backends.numpy_backend import NumpyBackend
 from cnnbench.training import data, parity
 from cnnbench.training.loop import RunConfig
@@ -33,7 +35,7 @@ FINDINGS = {  # (backend, dtype): why it leaves parity; strict xfails, each also
     ),
 }
 DTYPES = ("float64", "float32")
-TEXTBOOK = NumpyBackend()  # the planted slips call the reference through it (a NumpyBackend keeps what it looks up)
+TEXTBOOK = NumpyBackend()  # the slips call the reference here: super().__getattr__ would cache it on self
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,10 @@ def test_backend_keeps_parity_with_the_reference(request, loaded_backend, precis
         assert kept.ok, parity.describe(kept, binary.locate(kept, backend))
         request.node.add_marker(pytest.mark.xfail(reason=finding, strict=True))
     refs = references[steps]
-    result = refs.parity(backend, precision)
+    try:
+        result = refs.parity(backend, precision)
+    except OpNotSupported as exc:
+        pytest.skip(f"{loaded_backend.name} cannot train the network: {exc}")
     assert result.ok, parity.describe(result, refs.locate(result, backend))
 
 
@@ -66,9 +71,17 @@ class SlowMomentum(NumpyBackend):
     """Momentum 1 % low: passes a loose optimizer check, and drifts the whole run."""
 
     name = "slow-momentum"
+    factor = 0.99
 
     def sgd_momentum(self, param, grad, *, momentum=0.9, **kw):
-        return TEXTBOOK.sgd_momentum(param, grad, momentum=0.99 * momentum, **kw)
+        return TEXTBOOK.sgd_momentum(param, grad, momentum=self.factor * momentum, **kw)
+
+
+class SlightlySlowMomentum(SlowMomentum):
+    """Momentum 1e-4 relative low: the smallest slip the float32 bound is shown to reject."""
+
+    name = "slightly-slow-momentum"
+    factor = 1 - 1e-4
 
 
 class StatisticsReversed(NumpyBackend):
@@ -87,6 +100,15 @@ class UnbiasedRunningVariance(NumpyBackend):
 
     def batch_norm_train(self, x, gamma, beta, **kw):
         return NumpyBackend({"bn_running_var": "unbiased"}).batch_norm_train(x, gamma, beta, **kw)
+
+
+class EvaluationEpsilon(NumpyBackend):
+    """batch_norm_eval with eps 1e-3 instead of the 1e-5 it is given: only the probe sees it."""
+
+    name = "evaluation-epsilon"
+
+    def batch_norm_eval(self, x, gamma, beta, *, eps=1e-5, **kw):
+        return TEXTBOOK.batch_norm_eval(x, gamma, beta, eps=1e-3, **kw)
 
 
 class DropoutBackwardUnscaled(NumpyBackend):
@@ -117,13 +139,18 @@ class HalfPrecisionConvolution(NumpyBackend):
         return out.astype(np.float16).astype(out.dtype)
 
 
-CONTROLS = {  # planted slip: (the dtypes it must fail in, the op-by-op replay's first label)
-    SlowMomentum: (DTYPES, "update"),
-    StatisticsReversed: (DTYPES, "forward bn1"),
-    UnbiasedRunningVariance: (DTYPES, None),
-    DropoutBackwardUnscaled: (DTYPES, "backward drop"),
-    LossGradientSummed: (DTYPES, "backward loss"),
-    HalfPrecisionConvolution: (DTYPES, "forward conv1"),
+EVERY = dict.fromkeys(DTYPES)
+CONTROLS = {  # planted slip: {dtype it must leave parity in: the op-by-op replay's first label, or None}
+    SlowMomentum: dict.fromkeys(DTYPES, "update"),
+    # a 1e-6 change of the update: under the op bound by design, so only the trace sees it
+    SlightlySlowMomentum: EVERY,
+    StatisticsReversed: dict.fromkeys(DTYPES, "forward bn1"),
+    # running variance 5e-5 relative off after a step: within float32's op bound, not float64's
+    UnbiasedRunningVariance: {"float64": "forward bn1", "float32": None},
+    EvaluationEpsilon: dict.fromkeys(DTYPES, "evaluate bn1"),
+    DropoutBackwardUnscaled: dict.fromkeys(DTYPES, "backward drop"),
+    LossGradientSummed: dict.fromkeys(DTYPES, "backward loss"),
+    HalfPrecisionConvolution: dict.fromkeys(DTYPES, "forward conv1"),
 }
 
 
@@ -134,18 +161,14 @@ def test_planted_slip_leaves_parity_and_is_located(slip, dtype, references) -> N
     backend = slip()
     result = refs.parity(backend, dtype)
     assert not result.ok, f"{slip.__name__} {dtype} kept parity: {parity.describe(result)}"
-    label = CONTROLS[slip][1]
+    label = CONTROLS[slip][dtype]
     if label is not None:
         mismatch = refs.locate(result, backend)
         assert mismatch is not None and mismatch.label.startswith(label), parity.describe(result, mismatch)
 
 
-def test_float32_bound_is_sharp(references) -> None:
-    """The float32 bound stays far below what a plain wrong answer costs: under 1e-3 relative
-    through step 200, and the careful reference's own float32 run keeps within 1/FACTOR of it."""
-    refs = references[STEPS]
-    reference = NumpyBackend()
-    bound = refs.bound(reference, "float32")
-    assert np.all(bound <= 1e-3), f"float32 bound reaches {bound.max():.2e}"
-    careful = parity.deviation(refs.trace(reference, "float32"), refs.trace(reference, "float64"))
-    assert np.all(careful * parity.FLOAT32_FACTOR <= bound + 1e-300)
+def test_float32_bound_stays_small(references) -> None:
+    """The float32 bound through 200 steps, measured 1e-6 at step 0 and under 2e-5 at step 199:
+    fails if it grows past 1e-4 (a looser bound than this would let a real slip through)."""
+    bound = references[STEPS].bound(NumpyBackend(), "float32")
+    assert bound[0] <= 2e-6 and np.all(bound <= 1e-4), f"float32 bound {bound[0]:.2e} .. {bound.max():.2e}"
