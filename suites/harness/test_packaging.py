@@ -44,7 +44,8 @@ def test_wheel_holds_the_cnnbench_namespace_only(tmp_path):
         top_level = {name.split("/")[0] for name in names}
         (dist_info,) = {t for t in top_level if t.endswith(".dist-info")}
         assert top_level == {"cnnbench", dist_info}
-        for module in ("reference/catalog.py", "backends/registry.py", "backends/triton_kernels/conv.py", "cli.py"):
+        modules = ("reference/catalog.py", "backends/registry.py", "backends/triton_kernels/conv.py", "cli.py")
+        for module in (*modules, "training/loop.py", "experiments/command.py"):
             assert f"cnnbench/{module}" in names
 
         installed = tmp_path / "installed"
