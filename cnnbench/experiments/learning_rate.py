@@ -3,7 +3,7 @@
 Plain SGD on the network with BatchNorm, no dropout, at rates from far too low to far too high.
 Per run, from the per-step training losses l_0, l_1, ...:
 
-    change  = 1 - (mean loss of the last epoch) / (mean loss of the first 5 steps)
+    change  = 1 - (mean loss of the last epoch) / (mean loss of the first epoch)
     blow-up = max_t l_t / l_0        (inf when a loss went non-finite: History.diverged_at)
 
 Too low (1e-5): supported when its |change| is under 5 % while the preset rate's is over 20 %.
@@ -34,8 +34,8 @@ RATES = {"too low": 1e-5, "preset": PRESETS["sgd"]["lr"], "high": 3.0, "too high
 
 def _diagnosis(history: History) -> dict[str, Any]:
     losses = history.step_loss
-    start = float(np.mean(losses[:5]))
-    last = epoch_losses(history)[-1]
+    per_epoch = epoch_losses(history)
+    start, last = per_epoch[0], per_epoch[-1]  # epoch means: a few mini-batches' loss is noisy
     finite = history.diverged_at is None
     return {
         "change": 1.0 - last / start if finite else math.nan,
