@@ -14,8 +14,9 @@ import math
 from typing import Any
 
 from cnnbench.backends.registry import load
-from cnnbench.experiments.common import Setting, median
+from cnnbench.experiments.common import Setting
 from cnnbench.experiments.registry import EXPERIMENTS
+from cnnbench.experiments.verdicts import median
 from cnnbench.training.optimizers import PRESETS
 
 SEEDS = (0, 1)

@@ -25,6 +25,14 @@ from .runner import run_experiments
 DEFAULT_SEEDS = {True: 2, False: 3}  # fast, full
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """The ``experiments`` subcommand on the CLI's subparsers."""
     p = subparsers.add_parser("experiments", help="the notes' claims as seeded experiments: verdicts and plots")
@@ -33,7 +41,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--backend", default="numpy", help="backend name or package.module:attr (%(default)s)")
     p.add_argument("--dtype", help="default: float64 where the backend has it, else float32")
     p.add_argument(
-        "--seeds", type=int, help=f"seeds 0..N-1 (default {DEFAULT_SEEDS[True]} fast, {DEFAULT_SEEDS[False]} full)"
+        "--seeds",
+        type=positive_int,
+        help=f"seeds 0..N-1 (default {DEFAULT_SEEDS[True]} fast, {DEFAULT_SEEDS[False]} full)",
     )
     p.add_argument(
         "--out",
@@ -54,10 +64,7 @@ def cmd_experiments(args: argparse.Namespace) -> int:
     if dtype not in backend.dtypes:
         print(f"cnnbench experiments: {backend.name} runs {', '.join(backend.dtypes)}, not {dtype}", file=sys.stderr)
         return 2
-    seeds = args.seeds or DEFAULT_SEEDS[args.fast]
-    if seeds < 1:
-        print("cnnbench experiments: --seeds: expected a positive integer", file=sys.stderr)
-        return 2
+    seeds = DEFAULT_SEEDS[args.fast] if args.seeds is None else args.seeds
     out = Path(args.out)
     setting = Setting(backend, dtype, args.fast, tuple(range(seeds)))
     fast = " --fast" if args.fast else ""

@@ -1,33 +1,41 @@
 """What the experiments share: the setting a run is made in, the record of one experiment, the
-verdict wording, spread over seeds, a validation split, and a probe that evaluates a loss during
-training without counting its time.
+experiments' own random streams, a validation split, per-epoch readings of a History, and the
+one-line-per-seed plot. Verdict wording and statistics: ``verdicts``; the in-training probe: ``probe``.
 
-A verdict is one line of parts, each ``<claim part>: supported | not supported | partly supported
-(<the numbers>)``, joined by ``; ``. Spread over seeds is written ``median [min, max]``; a run
-that never reached a threshold counts as infinitely slow (``inf``).
-
+    random streams:    an experiment's own random draws (not the training loop's) come from
+                       ``default_rng([STREAMS, seed, tag])`` with STREAMS = 0xE5 * 2**32 and a tag >= 1
+                       per use (``TAGS``). NumPy seeds with 32-bit words and treats trailing zero
+                       words as absent, so for seeds below 2**32 this four-word key never equals
+                       the loop's ``[seed, epoch]`` (batch order) or ``[seed, step, 1]`` (shifts).
     validation split:  the last ``n_val`` of a seeded permutation of the training set become the
                        validation set (in the ``x_test`` slot); the test set is never used to choose
 """
 
 from __future__ import annotations
 
-import math
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from cnnbench.backends.base import Backend
 from cnnbench.training import data as datasets
-from cnnbench.training.loop import History, RunConfig, TrainingState, evaluate, train
-from cnnbench.training.network import Architecture, Network
+from cnnbench.training.loop import History, RunConfig, TrainingState, train
+from cnnbench.training.network import Architecture
 
-Summary = dict[str, Any]  # the headline numbers a verdict reads: JSON-ready
-Measurements = dict[str, Any]  # {"summary": Summary, ...curves the plot reads}: JSON-ready
+Numbers = dict[str, Any]  # the headline numbers a verdict reads (``measurements["summary"]``): JSON-ready
+Measurements = dict[str, Any]  # {"summary": Numbers, ...curves the plot reads}: JSON-ready
+
+STREAMS = 0xE5 << 32
+TAGS = {"validation split": 1, "search draws": 2, "initialisation inputs": 3}
+
+
+def stream(seed: int, use: str) -> np.random.Generator:
+    """The experiments' random stream ``use`` (a key of ``TAGS``) for ``seed`` (module docstring)."""
+    return np.random.default_rng([STREAMS, seed, TAGS[use]])
 
 
 @dataclass(frozen=True)
@@ -61,62 +69,20 @@ class Setting:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One claim of the notes: ``measure`` runs it, ``verdict`` (pure) judges the summary it
+    """One claim of the notes: ``measure`` runs it, ``verdict`` (pure) judges the numbers it
     returns, ``plot`` draws the measurements."""
 
     name: str
     claim: str
     measure: Callable[[Setting], Measurements]
-    verdict: Callable[[Summary], str]
+    verdict: Callable[[Numbers], str]
     plot: Callable[[Measurements], Figure]
-
-
-def judged(label: str, supported: bool | None, numbers: str) -> str:
-    """One verdict part; ``supported`` None is "partly supported"."""
-    word = {True: "supported", False: "not supported", None: "partly supported"}[supported]
-    return f"{label}: {word} ({numbers})"
-
-
-def verdict_line(*parts: str) -> str:
-    return "; ".join(parts)
-
-
-def verdict_parts(line: str) -> list[str]:
-    """The parts of a verdict line: split at the ``; `` outside parentheses."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(line):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and line.startswith("; ", i):
-            parts.append(line[start:i])
-            start = i + 2
-    return [*parts, line[start:]]
-
-
-def median(values: Iterable[float | None]) -> float:
-    """Median with None (never reached) as infinity."""
-    return float(np.median([math.inf if v is None else v for v in values]))
-
-
-def spread(values: Sequence[float | None], fmt: str = ".3g") -> str:
-    """``median [min, max]`` (just the value for one seed); None counts as inf."""
-    finite = [math.inf if v is None else float(v) for v in values]
-    if len(finite) == 1:
-        return format(finite[0], fmt)
-    return f"{format(median(finite), fmt)} [{format(min(finite), fmt)}, {format(max(finite), fmt)}]"
-
-
-def ratio(slow: float | None, fast: float | None) -> float:
-    """slow / fast with None (never reached) as inf: inf when only ``fast`` is finite, nan when neither is."""
-    slow, fast = (math.inf if v is None else v for v in (slow, fast))
-    if math.isinf(slow) and math.isinf(fast):
-        return math.nan
-    return slow / fast if fast > 0 else math.inf
 
 
 def validation_split(data: datasets.Dataset, n_val: int, seed: int) -> datasets.Dataset:
     """The training set split in two: the training part keeps the name's ``x_train``, the
     validation part takes the ``x_test`` slot (module docstring)."""
-    order = np.random.default_rng([seed, 7]).permutation(len(data.x_train))
+    order = stream(seed, "validation split").permutation(len(data.x_train))
     keep, held = order[:-n_val], order[-n_val:]
     return replace(
         data,
@@ -141,30 +107,6 @@ def final_accuracy(history: History, classes: int) -> float:
     return history.test_accuracy[-1]
 
 
-class Probe:
-    """An ``after_step`` hook: every ``every`` steps, (accuracy, loss) of the network on (x, y)
-    in evaluation mode, with the seconds the probe itself took so they can be taken out of
-    ``History.seconds``."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, every: int) -> None:
-        self.x, self.y, self.every = x, y, every
-        self.steps: list[int] = []
-        self.accuracy: list[float] = []
-        self.loss: list[float] = []
-        self.own_seconds: list[float] = []  # cumulative probe time at each probe
-
-    def __call__(self, step: int, network: Network, state: TrainingState, loss: float) -> None:
-        if (step + 1) % self.every:
-            return
-        started = time.perf_counter()
-        accuracy, value = evaluate(network, state, self.x, self.y)
-        spent = time.perf_counter() - started
-        self.steps.append(step + 1)
-        self.accuracy.append(accuracy)
-        self.loss.append(value)
-        self.own_seconds.append((self.own_seconds[-1] if self.own_seconds else 0.0) + spent)
-
-
 def first_at_most(values: Sequence[float], positions: Sequence[float], threshold: float) -> float | None:
     """The position of the first value <= threshold, None when none is."""
     return next((float(p) for v, p in zip(values, positions, strict=True) if v <= threshold), None)
@@ -175,3 +117,13 @@ def figure(columns: int = 1, width: float = 5.0, height: float = 3.6) -> tuple[F
     fig = Figure(figsize=(width * columns, height), layout="constrained")
     axes = fig.subplots(1, columns, squeeze=False)[0]
     return fig, list(axes)
+
+
+def seed_lines(
+    ax: Axes, runs: Sequence[Sequence[float]], colour: str, label: str, x: Sequence[float] | None = None, **style: Any
+) -> None:
+    """One line per seed in ``colour``: the first seed opaque and labelled, the others faint;
+    x defaults to 1, 2, ... (epochs)."""
+    for j, values in enumerate(runs):
+        xs = x if x is not None else range(1, len(values) + 1)
+        ax.plot(xs, values, color=colour, alpha=1.0 if j == 0 else 0.35, label=label if j == 0 else None, **style)

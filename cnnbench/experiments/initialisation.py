@@ -12,11 +12,14 @@ Measured per layer: std of h_l; for tanh the fraction of |h_l| > 0.99 and the me
 derivative 1 - h_l^2; backward from an upstream gradient of standard normals at the top
 (``fully_connected_backward``, ``<f>_backward``), the std of each layer's weight gradient.
 
-Verdicts: small init collapses (last-layer std below 1 % of the first's); 1 * randn saturates
-tanh (at least half the units saturated and a mean local derivative below 0.1) and its gradients
-vanish (the first layer's weight-gradient std below 1 % of the last layer's: the notes' "all
-zero"; large weights also amplify the backward signal, so this can fail while tanh' is tiny);
-Xavier (tanh) and He (ReLU) keep the spread (last / first std within 10x).
+Verdicts, each a threshold that every seed must pass (``verdicts.every``: supported when every
+seed passes, not supported when none does, otherwise inconclusive): small init collapses
+(last-layer std below 1 % of the first's, tanh and ReLU); 1 * randn saturates tanh (at least half
+the units saturated and a mean local derivative below 0.1) and its gradients vanish (the first
+layer's weight-gradient std below 1 % of the last layer's: the notes' "all zero"; large weights
+also amplify the backward signal, so this can fail while tanh' is tiny); Xavier (tanh) and He
+(ReLU) keep the spread (last / first std within 10x). The inputs and the upstream gradient come
+from the experiments' stream "initialisation inputs" (``common.stream``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from matplotlib.figure import Figure
 from cnnbench.reference import init
 from cnnbench.training.network import Ops
 
-from .common import Experiment, Measurements, Setting, Summary, figure, judged, median, spread, verdict_line
+from .common import Experiment, Measurements, Numbers, Setting, figure, stream
+from .verdicts import every, judged, spread, verdict_line
 
 LAYERS = 10
 SCHEMES = ("small", "large", "xavier", "he")
@@ -48,7 +52,7 @@ def _weights(scheme: str, shape: tuple[int, int], seed: int) -> np.ndarray:
 def deep_network(setting: Setting, nonlinearity: str, scheme: str, seed: int, width: int, n: int) -> dict[str, Any]:
     """Forward and backward through the ten layers; the per-layer statistics of the docstring."""
     backend, dtype, ops = setting.backend, setting.dtype, Ops(setting.backend)
-    rng = np.random.default_rng([seed, 3])
+    rng = stream(seed, "initialisation inputs")
     h = backend.asarray(rng.standard_normal((n, width)), dtype)  # (N, width)
     bias = backend.asarray(np.zeros(width), dtype)
     weights = [backend.asarray(_weights(scheme, (width, width), seed * 100 + i), dtype) for i in range(LAYERS)]
@@ -93,7 +97,7 @@ def measure(setting: Setting) -> Measurements:
     return {"summary": summary, "layers": layers}
 
 
-def verdict(summary: Summary) -> str:
+def verdict(summary: Numbers) -> str:
     ratios = summary["last_over_first_std"]
     small = ratios["tanh small"] + ratios["relu small"]
     saturated, derivative = summary["tanh_large_saturated"], summary["tanh_large_derivative"]
@@ -102,22 +106,22 @@ def verdict(summary: Summary) -> str:
     return verdict_line(
         judged(
             "0.01·randn collapses deep activations toward zero",
-            max(small) < 0.01,
+            every([r < 0.01 for r in small], "1 %"),
             f"layer-10 std / layer-1 std: tanh {spread(ratios['tanh small'])}, relu {spread(ratios['relu small'])}",
         ),
         judged(
             "1·randn saturates tanh",
-            median(saturated) >= 0.5 and median(derivative) < 0.1,
+            every([s >= 0.5 and d < 0.1 for s, d in zip(saturated, derivative, strict=True)], "0.5 and 0.1"),
             f"{spread(saturated, '.2f')} of units |tanh| > 0.99, mean tanh' {spread(derivative, '.3f')}",
         ),
         judged(
             "and its gradients vanish toward the first layer",
-            median(vanish) < 0.01,
+            every([r < 0.01 for r in vanish], "1 %"),
             f"weight-gradient std layer 1 / layer 10: {spread(vanish)} (Xavier {spread(summary['tanh_xavier_grad'])})",
         ),
         judged(
             "Xavier (tanh) and He (ReLU) keep the spread",
-            all(0.1 <= r <= 10 for values in kept.values() for r in values),
+            every([0.1 <= a <= 10 and 0.1 <= b <= 10 for a, b in zip(*kept.values(), strict=True)], "10x"),
             f"layer-10 / layer-1 std: tanh Xavier {spread(kept['tanh xavier'])}, relu He {spread(kept['relu he'])}"
             f"; relu Xavier {spread(ratios['relu xavier'])}",
         ),

@@ -3,11 +3,13 @@
 Plain SGD on the network with BatchNorm, no dropout, at rates from far too low to far too high.
 Per run, from the per-step training losses l_0, l_1, ...:
 
-    change  = 1 - (mean loss of the last epoch) / (mean loss of the first 5 steps)
+    change  = 1 - (mean loss of the last epoch) / (mean loss of the first epoch)
     blow-up = max_t l_t / l_0        (inf when a loss went non-finite: History.diverged_at)
 
 Too low (1e-5): supported when its |change| is under 5 % while the preset rate's is over 20 %.
 Too high (the largest rate): supported when its loss blows up by 10x or more, or goes non-finite.
+Each a threshold that every seed must pass (``verdicts.every``: not supported when no seed does,
+otherwise inconclusive).
 The largest rate is also run in float32 (when the setting's dtype is float64 and the backend has
 float32): float64's range can keep an exploded loss finite where float32 overflows, and the run
 must then stop at the first non-finite step and say so, not crash.
@@ -24,26 +26,16 @@ from matplotlib.figure import Figure
 from cnnbench.training.loop import History, RunConfig
 from cnnbench.training.optimizers import PRESETS, OptimizerConfig
 
-from .common import (
-    Experiment,
-    Measurements,
-    Setting,
-    Summary,
-    epoch_losses,
-    figure,
-    judged,
-    median,
-    spread,
-    verdict_line,
-)
+from .common import Experiment, Measurements, Numbers, Setting, epoch_losses, figure
+from .verdicts import every, judged, spread, verdict_line
 
 RATES = {"too low": 1e-5, "preset": PRESETS["sgd"]["lr"], "high": 3.0, "too high": 1e4}
 
 
 def _diagnosis(history: History) -> dict[str, Any]:
     losses = history.step_loss
-    start = float(np.mean(losses[:5]))
-    last = epoch_losses(history)[-1]
+    per_epoch = epoch_losses(history)
+    start, last = per_epoch[0], per_epoch[-1]  # epoch means: a few mini-batches' loss is noisy
     finite = history.diverged_at is None
     return {
         "change": 1.0 - last / start if finite else math.nan,
@@ -77,7 +69,7 @@ def measure(setting: Setting) -> Measurements:
     return {"summary": summary, "runs": runs, "float32_too_high": overflow}
 
 
-def verdict(summary: Summary) -> str:
+def verdict(summary: Numbers) -> str:
     change, blow_up, rates = summary["change"], summary["blow_up"], summary["rates"]
     diverged = [d for d in summary["diverged_at"]["too high"] if d is not None]
     float32 = summary["float32_too_high_diverged_at"]
@@ -90,13 +82,19 @@ def verdict(summary: Summary) -> str:
     return verdict_line(
         judged(
             "too low a learning rate barely changes the loss",
-            abs(median(change["too low"])) < 0.05 and median(change["preset"]) > 0.2,
+            every(
+                [
+                    abs(low) < 0.05 and preset > 0.2
+                    for low, preset in zip(change["too low"], change["preset"], strict=True)
+                ],
+                "5 % and 20 %",
+            ),
             f"lr {rates['too low']:g}: loss down {spread(change['too low'], '.1%')}; "
             f"lr {rates['preset']:g}: down {spread(change['preset'], '.1%')}",
         ),
         judged(
             "too high a learning rate blows the loss up",
-            median(blow_up["too high"]) >= 10,
+            every([b >= 10 for b in blow_up["too high"]], "10x"),
             f"lr {rates['too high']:g}: peak loss {spread(blow_up['too high'], '.3g')}x the first, {how}{detected}",
         ),
     )

@@ -3,46 +3,45 @@
 The network with BatchNorm and dropout, the same seeds, the same number of epochs. First every
 optimizer at its preset (``cnnbench.training.optimizers.PRESETS``), constant rate; then momentum
 SGD under every schedule (constant, step, exponential, inverse, cosine; per epoch). Measured per
-run: the mean training loss of each epoch and the final test accuracy.
+run at each epoch's end: the training loss of the whole training set in evaluation mode (no
+dropout, BatchNorm running statistics: the loss of the parameters, not of a noisy mini-batch),
+and the final test accuracy. A run that went non-finite has loss inf.
 
-Claims: momentum, Nesterov and Adam end with a lower training loss than plain SGD; annealing
-the learning rate ends lower than keeping it constant (supported when every decay schedule
-does, partly when some do).
+Claims, each comparison by the margin rule of ``verdicts`` (minimum 0.01 in loss):
+"converge faster" is read as a lower training loss after the same epochs. Momentum, Nesterov and
+Adam each end lower than plain SGD; annealing ends lower than a constant rate, for each decay
+schedule. Each part is supported when every comparison of it is, partly supported when some are,
+not supported when every comparison says the opposite, otherwise inconclusive.
 """
 
 from __future__ import annotations
+
+import math
 
 from matplotlib.figure import Figure
 
 from cnnbench.training.loop import RunConfig
 from cnnbench.training.optimizers import PRESETS, SCHEDULES, OptimizerConfig
 
-from .common import (
-    Experiment,
-    Measurements,
-    Setting,
-    Summary,
-    epoch_losses,
-    figure,
-    final_accuracy,
-    judged,
-    median,
-    spread,
-    verdict_line,
-)
+from .common import Experiment, Measurements, Numbers, Setting, figure, final_accuracy
+from .probe import Probe
+from .verdicts import each, exceeds, judged, spread, verdict_line
 
 FASTER_THAN_SGD = ("momentum", "nesterov", "adam")
+MINIMUM = 0.01  # training loss
 
 
 def _runs(setting: Setting, configs: dict[str, OptimizerConfig], epochs: int) -> dict[str, dict[str, list]]:
-    """Per config name: epoch losses and final test accuracy, one entry per seed."""
+    """Per config name: the evaluation-mode training loss at each epoch's end and the final test
+    accuracy, one entry per seed."""
     out = {name: {"loss": [], "accuracy": []} for name in configs}
     for seed in setting.seeds:
         data = setting.data(seed)
         for name, optimizer in configs.items():
-            history, _ = setting.train(data, RunConfig(setting.arch(), optimizer, epochs, seed=seed))
-            losses = epoch_losses(history) if history.diverged_at is None else [float("inf")]
-            out[name]["loss"].append(losses)
+            config = RunConfig(setting.arch(), optimizer, epochs, seed=seed)
+            probe = Probe(data.x_train, data.y_train, every=-(-len(data.x_train) // config.batch_size))
+            history, _ = setting.train(data, config, after_step=probe)
+            out[name]["loss"].append(probe.loss if history.diverged_at is None else [math.inf])
             out[name]["accuracy"].append(final_accuracy(history, data.classes))
     return out
 
@@ -61,23 +60,22 @@ def measure(setting: Setting) -> Measurements:
     return {"summary": summary, "epochs": epochs, "optimizers": optimizers, "schedules": schedules}
 
 
-def verdict(summary: Summary) -> str:
+def verdict(summary: Numbers) -> str:
     loss, accuracy = summary["optimizer_final_loss"], summary["optimizer_accuracy"]
     schedule_loss = summary["schedule_final_loss"]
-    faster = [name for name in FASTER_THAN_SGD if median(loss[name]) < median(loss["sgd"])]
     decays = [s for s in SCHEDULES if s != "constant"]
-    lower = [s for s in decays if median(schedule_loss[s]) < median(schedule_loss["constant"])]
-    each = ", ".join(f"{name} {spread(loss[name], '.3f')} ({spread(accuracy[name], '.1%')})" for name in loss)
+    each_optimizer = ", ".join(f"{name} {spread(loss[name], '.3f')} ({spread(accuracy[name], '.1%')})" for name in loss)
     return verdict_line(
         judged(
-            "momentum, Nesterov and Adam train faster than plain SGD",
-            len(faster) == len(FASTER_THAN_SGD) or (None if faster else False),
-            f"last-epoch training loss (test accuracy): {each}",
+            "momentum, Nesterov and Adam reach a lower training loss than plain SGD in the same epochs",
+            each([exceeds(loss["sgd"], loss[name], MINIMUM) for name in FASTER_THAN_SGD]),
+            f"last-epoch training loss, evaluation mode (test accuracy): {each_optimizer}",
         ),
         judged(
             "annealing the learning rate ends lower than a constant rate",
-            len(lower) == len(decays) or (None if lower else False),
-            "momentum, last-epoch loss: " + ", ".join(f"{s} {spread(schedule_loss[s], '.3f')}" for s in SCHEDULES),
+            each([exceeds(schedule_loss["constant"], schedule_loss[s], MINIMUM) for s in decays]),
+            "momentum, last-epoch training loss: "
+            + ", ".join(f"{s} {spread(schedule_loss[s], '.3f')}" for s in SCHEDULES),
         ),
     )
 
@@ -90,7 +88,7 @@ def plot(measurements: Measurements) -> Figure:
         for name, runs in measurements[key].items():
             losses = runs["loss"][0]
             ax.plot(range(1, len(losses) + 1), losses, marker=".", label=name)
-        ax.set(yscale="log", xlabel="epoch", ylabel="mean training loss", title=title)
+        ax.set(yscale="log", xlabel="epoch", ylabel="training loss (whole set, evaluation mode)", title=title)
         ax.title.set_fontsize(10)
         ax.legend(fontsize=8)
     return fig
@@ -99,8 +97,9 @@ def plot(measurements: Measurements) -> Figure:
 EXPERIMENT = Experiment(
     name="optimizers",
     claim=(
-        "Momentum, Nesterov momentum and the adaptive methods (Adam) converge faster than plain SGD, "
-        "and annealing the learning rate over training helps."
+        "Momentum, Nesterov momentum and the adaptive methods (Adam) converge faster than plain SGD (here: a "
+        "lower training loss, evaluated without dropout, after the same epochs), and annealing the learning "
+        "rate over training helps (a lower final training loss than a constant rate)."
     ),
     measure=measure,
     verdict=verdict,

@@ -60,7 +60,9 @@ def markdown(document: dict[str, Any]) -> str:
         "",
         "Each experiment is a seeded run (or runs over seeds: `median [min, max]`) of the training package "
         '(`cnnbench.training`); the verdict says what was measured, and "not supported" where the '
-        "measurements contradict the claim. Raw measurements: `experiments.json`.",
+        'measurements contradict the claim; "inconclusive" where a difference is within the seeds\' spread '
+        "(or a run was censored by its budget): the margin rule of `cnnbench/experiments/verdicts.py`. "
+        "Raw measurements: `experiments.json`.",
         "",
         "| | latest run |",
         "|---|---|",
