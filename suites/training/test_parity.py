@@ -172,3 +172,22 @@ def test_float32_bound_stays_small(references) -> None:
     fails if it grows past 1e-4 (a looser bound than this would let a real slip through)."""
     bound = references[STEPS].bound(NumpyBackend(), "float32")
     assert bound[0] <= 2e-6 and np.all(bound <= 1e-4), f"float32 bound {bound[0]:.2e} .. {bound.max():.2e}"
+
+
+def test_float32_is_judged_up_to_its_horizon_only() -> None:
+    """Past the step where careful float32 leaves float64 by more than HORIZON, no bound holds:
+    those steps are reported as not judged, and a non-finite loss there still fails."""
+    careful = np.array([1e-7, 2e-7, 5e-5, 3e-4, 1e-5, 2e-1])  # a discrete event at step 3
+    bound = parity.float32_bound(careful)
+    assert np.allclose(bound[:3], parity.FLOAT32_FACTOR * np.array([1e-7, 2e-7, 5e-5]))
+    assert np.all(np.isinf(bound[3:]))  # the running maximum keeps it past the horizon
+    exact = parity.Trace("numpy", "float64", np.ones(6), np.ones(6))
+    close = parity.Trace("b", "float32", np.ones(6) + 1e-7, np.ones(6))
+    kept = parity.Parity(close, exact, bound)
+    assert kept.ok and kept.judged == 3 and "steps 3..5 not judged" in parity.describe(kept)
+    drifting = parity.Trace("b", "float32", np.array([1, 1, 1.01, 1, 1, 1.0]), np.ones(6))
+    assert parity.Parity(drifting, exact, bound).first_failure == 2
+    nan_late = parity.Trace("b", "float32", np.array([1, 1, 1, 1, np.nan, 1.0]), np.ones(6))
+    assert parity.Parity(nan_late, exact, bound).first_failure == 4
+    with pytest.raises(ValueError, match="not finite"):
+        parity.float32_bound(np.array([1e-7, np.inf]))
