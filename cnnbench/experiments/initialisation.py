@@ -29,8 +29,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from cnnbench.reference import init
-from cnnbench.training.network import Ops
+from cnnbench.training.network import Ops, initial_weights
 
 from .common import Experiment, Measurements, Numbers, Setting, figure, stream
 from .verdicts import every, judged, spread, verdict_line
@@ -41,21 +40,13 @@ NONLINEARITIES = ("tanh", "relu")
 LABELS = {"small": "0.01·randn", "large": "1·randn", "xavier": "Xavier", "he": "He"}
 
 
-def _weights(scheme: str, shape: tuple[int, int], seed: int) -> np.ndarray:
-    if scheme == "small":
-        return init.small_random(shape=shape, seed=seed, scale=0.01)
-    if scheme == "large":
-        return init.large_random(shape=shape, seed=seed, scale=1.0)
-    return (init.xavier_normal if scheme == "xavier" else init.he_normal)(shape=shape, seed=seed)
-
-
 def deep_network(setting: Setting, nonlinearity: str, scheme: str, seed: int, width: int, n: int) -> dict[str, Any]:
     """Forward and backward through the ten layers; the per-layer statistics of the docstring."""
     backend, dtype, ops = setting.backend, setting.dtype, Ops(setting.backend)
     rng = stream(seed, "initialisation inputs")
     h = backend.asarray(rng.standard_normal((n, width)), dtype)  # (N, width)
     bias = backend.asarray(np.zeros(width), dtype)
-    weights = [backend.asarray(_weights(scheme, (width, width), seed * 100 + i), dtype) for i in range(LAYERS)]
+    weights = [backend.asarray(initial_weights(scheme, (width, width), seed * 100 + i), dtype) for i in range(LAYERS)]
     inputs, outputs = [], []
     for w in weights:
         pre = ops("forward", "fully_connected", h, w, bias)  # (N, width)

@@ -85,20 +85,21 @@ def initial_parameters(arch: Architecture, seed: int) -> dict[str, np.ndarray]:
     for i, (name, shape) in enumerate(arch.parameter_shapes().items()):
         layer, kind = name.split(".")
         if kind == "w":
-            params[name] = _weights(arch.init, layer, shape, seed * 101 + i)
+            scheme = "xavier" if arch.init == "he" and not layer.startswith("conv") else arch.init
+            params[name] = initial_weights(scheme, shape, seed * 101 + i)
         else:
             params[name] = np.ones(shape) if kind == "gamma" else np.zeros(shape)
     return params
 
 
-def _weights(scheme: str, layer: str, shape: tuple[int, ...], seed: int) -> np.ndarray:
+def initial_weights(scheme: str, shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """A weight (out, in, ...) from the catalog's initialisers: small 0.01 N(0, 1), large N(0, 1),
+    xavier Xavier-normal, he He-normal."""
     if scheme == "small":
         return init.small_random(shape=shape, seed=seed, scale=0.01)
     if scheme == "large":
         return init.large_random(shape=shape, seed=seed, scale=1.0)
-    if scheme == "he" and layer.startswith("conv"):
-        return init.he_normal(shape=shape, seed=seed)
-    return init.xavier_normal(shape=shape, seed=seed)
+    return (init.he_normal if scheme == "he" else init.xavier_normal)(shape=shape, seed=seed)
 
 
 def initial_buffers(arch: Architecture) -> dict[str, np.ndarray]:
