@@ -2,7 +2,7 @@
 op-composed ``Network`` and ``loop.train`` are assembled right.
 
     model = nn.Sequential(
-        conv1  nn.Conv2d(1, C1, 3, padding=1)                 (N, C1, 8, 8)
+        conv1  nn.Conv2d(1, C1, 3, padding=1, bias=False)    (N, C1, 8, 8)   (bias=True without BatchNorm)
         bn1    nn.BatchNorm2d(C1, momentum=0.1, eps=1e-5)     running <- 0.9 running + 0.1 batch
         act1   nn.ReLU() | nn.Tanh() | nn.Sigmoid()
         pool1  nn.MaxPool2d(2)                                (N, C1, 4, 4)
@@ -62,7 +62,7 @@ def build_model(arch: Architecture) -> nn.Sequential:
     """The network as ``nn.Sequential`` (torch's own initialisation; ``load_initial`` replaces it)."""
     (c0, _, _), (c1, c2) = arch.image_shape, arch.channels
     act = ACTIVATIONS[arch.activation]
-    layers: list[tuple[str, nn.Module]] = [("conv1", nn.Conv2d(c0, c1, 3, padding=1))]
+    layers: list[tuple[str, nn.Module]] = [("conv1", nn.Conv2d(c0, c1, 3, padding=1, bias=not arch.batch_norm))]
     if arch.batch_norm:
         layers.append(("bn1", nn.BatchNorm2d(c1, momentum=1.0 - BN_KEEP, eps=BN_EPS)))
     layers += [

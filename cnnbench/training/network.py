@@ -1,7 +1,9 @@
 """A small CNN assembled from catalog ops, run through any backend's ops on its native arrays.
 
     x (N, 1, 8, 8)
-    conv1  conv2d 3x3, padding 1        (N, C1, 8, 8)     He-normal weights, zero bias
+    conv1  conv2d 3x3, padding 1        (N, C1, 8, 8)     He-normal weights; a constant zero bias
+                                                          before BatchNorm (which would cancel a
+                                                          trained one), else a trained zero-started one
     bn1    batch_norm_train / _eval     (N, C1, 8, 8)     gamma 1, beta 0; running mean 0, var 1
     act1   relu (or tanh, sigmoid)
     pool1  max_pool2d 2x2               (N, C1, 4, 4)
@@ -68,9 +70,10 @@ class Architecture:
     def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
         c0 = self.image_shape[0]
         c1, c2 = self.channels
-        shapes = {"conv1.w": (c1, c0, 3, 3), "conv1.b": (c1,)}
-        if self.batch_norm:
-            shapes |= {"bn1.gamma": (c1,), "bn1.beta": (c1,)}
+        shapes = {"conv1.w": (c1, c0, 3, 3)}
+        # BatchNorm subtracts each channel's mean, bias included: a bias before it gets a gradient
+        # of pure rounding noise, which AdaGrad, RMSProp and Adam would scale up to full steps
+        shapes |= {"bn1.gamma": (c1,), "bn1.beta": (c1,)} if self.batch_norm else {"conv1.b": (c1,)}
         return shapes | {
             "conv2.w": (c2, c1, 3, 3),
             "conv2.b": (c2,),
@@ -143,6 +146,7 @@ class Network:
         self.backend = backend
         self.arch = arch
         self.dtype = dtype
+        self._zero_biases: dict[str, Any] = {}
         self.ops = ops or Ops(backend)
         # which "momentum" the backend's batch_norm_train takes for keeping 0.9 of the old statistic
         old = backend.conventions.get("bn_momentum", "old") == "old"
@@ -181,7 +185,10 @@ class Network:
         lead = () if dy is None else (dy,)
         label = f"{direction} {layer}"
         if op == "conv2d":
-            return self.ops(label, "conv2d" + suffix, *lead, x, params[f"{layer}.w"], params[f"{layer}.b"], padding=1)
+            bias = params.get(f"{layer}.b")
+            if bias is None:
+                bias = self._zero_bias(params[f"{layer}.w"], layer)
+            return self.ops(label, "conv2d" + suffix, *lead, x, params[f"{layer}.w"], bias, padding=1)
         if op == "fully_connected":
             return self.ops(label, op + suffix, *lead, x, params[f"{layer}.w"], params[f"{layer}.b"])
         if op == "batch_norm_train":
@@ -236,8 +243,16 @@ class Network:
             out = self._call(layer, op, x_in, params, buffers, mask, True, "backward", dy=dy)
             dy = out[0]
             for kind, g in zip(self._parameter_kinds(op), out[1:], strict=False):
-                grads[f"{layer}.{kind}"] = g
+                if f"{layer}.{kind}" in params:  # not the constant bias before BatchNorm
+                    grads[f"{layer}.{kind}"] = g
         return loss, grads
+
+    def _zero_bias(self, weight: Any, layer: str) -> Any:
+        """The constant zero bias (K,) of a convolution without a trained one, made once."""
+        if layer not in self._zero_biases:
+            channels = self.arch.parameter_shapes()[f"{layer}.w"][0]
+            self._zero_biases[layer] = self.backend.asarray(np.zeros(channels), self.dtype)
+        return self._zero_biases[layer]
 
     @staticmethod
     def _parameter_kinds(op: str) -> tuple[str, ...]:

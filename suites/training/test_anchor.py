@@ -115,8 +115,8 @@ def bounds(dtype: str) -> dict[str, float]:
 
 def exceeded(a: AnchorTrace, c: AnchorTrace, dtype: str) -> dict[str, float]:
     """The quantities whose deviation is over its bound (or not a number), with the deviation."""
-    limit = bounds(dtype)
-    return {name: dev for name, dev in deviations(a, c).items() if not dev <= limit[name]}
+    limit = bounds(dtype)  # float64: one bound for every quantity, whatever the architecture's parameters
+    return {name: dev for name, dev in deviations(a, c).items() if not dev <= limit.get(name, FLOAT64_BOUND)}
 
 
 # ------------------------------------------------------------ the slips, injected from outside
